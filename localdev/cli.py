@@ -1,7 +1,8 @@
 """The ``python -m localdev`` command line: one subcommand per module, loaded lazily.
 
-Each subcommand lives in the module that owns it and offers ``add_arguments(parser)`` and ``run(args) -> int``;
-this file only wires them, so the durable host, the emulator and the sync commands stay independent.
+Each subcommand lives in the module that owns it and offers ``add_arguments(parser)`` and
+``run(args) -> int``; this file only wires them, so the durable host, the emulator and the sync commands
+stay independent.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ from collections.abc import Sequence
 # subcommand -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("localdev.durable.cli_serve", "run a v2-model function app on the local Durable host"),
-    "instances": ("localdev.durable.cli_instances", "list orchestration instances and entities of a local host"),
+    "instances": (
+        "localdev.durable.cli_instances",
+        "list orchestration instances and entities of a local host",
+    ),
     "emulator": ("localdev.purview.cli", "run the local Purview Data Map emulator"),
     "demo": ("localdev.demo", "run the demo: emulator + local host + bundled demo catalogs"),
 }

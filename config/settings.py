@@ -1,0 +1,233 @@
+"""App settings: typed, validated environment variables (Function App settings in Azure).
+
+Names carry no common prefix: each variable is the field name in upper case (``purview_batch_size`` ←
+``PURVIEW_BATCH_SIZE``), because Function App settings share one flat namespace with the host's own
+(``AzureWebJobsStorage``, ``FUNCTIONS_WORKER_RUNTIME``) and short, grouped names (``PURVIEW_*``,
+``STAGING_*``) read best there. Names are case-insensitive; an empty value counts as unset. No secret lives
+here: the staging connection is given as the *name* of the app setting that holds it.
+
+Usage::
+
+    settings = load_settings()           # reads os.environ; SettingsError lists every bad variable
+    target = settings.purview_target()   # SettingsError if neither PURVIEW_ACCOUNT_NAME nor PURVIEW_ENDPOINT
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from config._validation import config_error, explain, format_loc
+from config.errors import Problem, SettingsError
+
+__all__ = ["OPS_PER_CAPACITY_UNIT", "PurviewTarget", "Settings", "load_settings"]
+
+#: Purview Data Map throughput per capacity unit (operations per second), used for client-side pacing.
+OPS_PER_CAPACITY_UNIT = 25
+
+_ACCOUNT = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{1,61}[A-Za-z0-9]")
+_CONTAINER = re.compile(r"[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}")
+_SETTING_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
+_TARGET_HINT = (
+    "set PURVIEW_ACCOUNT_NAME (a Purview account, e.g. 'contoso-purview') or PURVIEW_ENDPOINT "
+    "(an explicit base URL, e.g. the local emulator 'http://127.0.0.1:8081' or an Atlas server)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PurviewTarget:
+    """Where the gateway sends requests: an account (PurviewClient) or an explicit endpoint (AtlasClient)."""
+
+    account_name: str | None = None
+    endpoint: str | None = None
+
+    @property
+    def kind(self) -> Literal["account", "endpoint"]:
+        """``"account"`` for a Purview account name, ``"endpoint"`` for an explicit base URL."""
+        return "account" if self.account_name is not None else "endpoint"
+
+
+class Settings(BaseSettings):
+    """Every app setting the functions read; construct with ``load_settings()`` for readable errors."""
+
+    model_config = SettingsConfigDict(
+        extra="forbid", frozen=True, env_ignore_empty=True, case_sensitive=False, hide_input_in_errors=True
+    )
+
+    # Purview target and pacing
+    purview_account_name: str | None = Field(
+        default=None,
+        description="Purview account name (uses pyapacheatlas PurviewClient); or PURVIEW_ENDPOINT.",
+    )
+    purview_endpoint: str | None = Field(
+        default=None,
+        description="Explicit http(s) base URL (local emulator or plain Atlas); or PURVIEW_ACCOUNT_NAME.",
+    )
+    purview_capacity_units: int = Field(
+        default=10, ge=1, description="Provisioned Data Map capacity units; 25 operations/s each, for pacing."
+    )
+    purview_batch_size: int = Field(
+        default=100,
+        ge=1,
+        le=1000,
+        description="Entities per bulk upsert call (an asset and its columns together).",
+    )
+    purview_max_attempts: int = Field(
+        default=6,
+        ge=1,
+        le=20,
+        description="Attempts per Purview call for 429, 5xx and timeouts (1 = no retry).",
+    )
+    purview_retry_base_delay_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="First backoff delay; doubles per attempt, with jitter, unless Retry-After.",
+    )
+    purview_retry_max_delay_seconds: float = Field(
+        default=60.0, gt=0, description="Upper bound of one backoff delay (also caps a server's Retry-After)."
+    )
+    purview_request_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Timeout of one HTTP request to Purview (connect + read)."
+    )
+    purview_call_deadline_seconds: float = Field(
+        default=300.0, gt=0, description="Deadline of one gateway call including all its retries and waits."
+    )
+    purview_parent_collection: str | None = Field(
+        default=None,
+        description="Collection (reference name) under which catalogs' collections live; default the root.",
+    )
+    purview_create_collections: bool = Field(
+        default=False, description="Create missing target collections instead of failing the run."
+    )
+
+    # Catalogs
+    catalogs_file: str = Field(
+        default="catalogs.yaml", description="Path of the catalogs file, relative to the cwd or the app root."
+    )
+
+    # Claim-check staging of extracted pages and pivot items
+    staging_backend: Literal["blob", "local"] = Field(
+        default="blob",
+        description="'blob' (Azure Storage) in Azure; 'local' (a folder) for localdev and tests.",
+    )
+    staging_container: str = Field(
+        default="federation-staging", description="Blob container for staged payloads (blob backend)."
+    )
+    staging_dir: str = Field(
+        default=".localdev/staging", description="Folder for staged payloads (local backend)."
+    )
+    staging_account_url: str | None = Field(
+        default=None,
+        description="Blob service URL (https://ACCOUNT.blob.core.windows.net), used with the managed "
+        "identity; takes precedence over STAGING_CONNECTION_SETTING.",
+    )
+    staging_connection_setting: str = Field(
+        default="AzureWebJobsStorage",
+        description="Name of the app setting that holds the storage connection string (blob backend).",
+    )
+
+    # Push
+    eventhub_connection_setting: str = Field(
+        default="EventHubConnection",
+        description="Name (or identity-based prefix) of the app setting with the Event Hubs connection.",
+    )
+
+    # Orchestration shapes
+    chunk_size: int = Field(
+        default=500, ge=1, le=1000, description="Items per upsert_chunk sub-orchestration (history budget)."
+    )
+    lease_minutes: int = Field(
+        default=15, ge=1, le=1440, description="A Pending sync_state older than this may be taken over."
+    )
+    busy_retry_count: int = Field(
+        default=3, ge=0, le=20, description="Times a chunk retries items whose sync_state is busy."
+    )
+    busy_retry_delay_seconds: int = Field(
+        default=30, ge=1, le=3600, description="Durable-timer wait before retrying busy items."
+    )
+    cleanup_interval_minutes: int = Field(
+        default=60, ge=1, le=10080, description="Pause of the eternal cleanup orchestration between passes."
+    )
+
+    @field_validator("purview_account_name")
+    @classmethod
+    def _check_account(cls, value: str | None) -> str | None:
+        if value is not None and not _ACCOUNT.fullmatch(value):
+            raise ValueError(
+                "must be a Purview account name (3-63 letters, digits, '-'), not a URL; "
+                "for a URL use PURVIEW_ENDPOINT"
+            )
+        return value
+
+    @field_validator("purview_endpoint", "staging_account_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http(s) URL such as 'http://127.0.0.1:8081'")
+        if parts.query or parts.username or parts.password:
+            raise ValueError(
+                "must not carry credentials or a query (no SAS tokens); the app uses its identity"
+            )
+        return value.strip().rstrip("/")
+
+    @field_validator("staging_container")
+    @classmethod
+    def _check_container(cls, value: str) -> str:
+        if not _CONTAINER.fullmatch(value):
+            raise ValueError("must be a blob container name: 3-63 of a-z, 0-9 and single '-' inside")
+        return value
+
+    @field_validator("staging_connection_setting", "eventhub_connection_setting")
+    @classmethod
+    def _check_setting_name(cls, value: str) -> str:
+        if not _SETTING_NAME.fullmatch(value):
+            raise ValueError("must be the name of an app setting (letters, digits, '_'), not its value")
+        return value
+
+    @model_validator(mode="after")
+    def _check_combinations(self) -> Settings:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        if self.purview_account_name is not None and self.purview_endpoint is not None:
+            problems.append(
+                (("purview_endpoint",), "set only one of PURVIEW_ACCOUNT_NAME and PURVIEW_ENDPOINT, not both")
+            )
+        if self.purview_retry_base_delay_seconds > self.purview_retry_max_delay_seconds:
+            problems.append(
+                (("purview_retry_base_delay_seconds",), "must be ≤ PURVIEW_RETRY_MAX_DELAY_SECONDS")
+            )
+        if self.purview_call_deadline_seconds < self.purview_request_timeout_seconds:
+            problems.append((("purview_call_deadline_seconds",), "must be ≥ PURVIEW_REQUEST_TIMEOUT_SECONDS"))
+        if problems:
+            raise config_error(problems)
+        return self
+
+    def purview_target(self) -> PurviewTarget:
+        """The configured Purview target; ``SettingsError`` says what to set when there is none."""
+        if self.purview_account_name is None and self.purview_endpoint is None:
+            raise SettingsError([Problem(f"no Purview target: {_TARGET_HINT}", field="PURVIEW_ACCOUNT_NAME")])
+        return PurviewTarget(account_name=self.purview_account_name, endpoint=self.purview_endpoint)
+
+    @property
+    def purview_ops_per_second(self) -> int:
+        """Client-side pacing budget: capacity units x 25 operations per second."""
+        return self.purview_capacity_units * OPS_PER_CAPACITY_UNIT
+
+
+def load_settings() -> Settings:
+    """Read and validate the app settings from the environment; ``SettingsError`` names each variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = [
+            Problem(message, field=format_loc(loc).upper() or "settings")
+            for loc, message in explain(exc, Settings)
+        ]
+        raise SettingsError(problems) from exc

@@ -1,0 +1,76 @@
+"""The HTTP API answers from configuration with JSON bodies and JSON errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import azure.functions as func
+import pytest
+
+from triggers import app_config, http_api
+
+
+@pytest.fixture
+def catalogs_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    path = tmp_path / "catalogs.yaml"
+    path.write_text(
+        "catalogs:\n"
+        "  - name: sales\n"
+        "    connector: pivotfile\n"
+        "    schedule: '0 0 2 * * *'\n"
+        "    source: {files: ['x/*.jsonl'], token: '${SALES_TOKEN}'}\n"
+    )
+    monkeypatch.setenv("CATALOGS_FILE", str(path))
+    app_config.catalogs.cache_clear()
+    yield path
+    app_config.catalogs.cache_clear()
+
+
+def _get(route: str, **params: str) -> func.HttpResponse:
+    request = func.HttpRequest(
+        method="GET", url=f"http://localhost/api/{route}", body=b"", route_params=params
+    )
+    handler = http_api.get_catalog if params else http_api.list_catalogs
+    return handler.build().get_user_function()(request)  # type: ignore[no-any-return]
+
+
+def test_list_catalogs(catalogs_file: Path) -> None:
+    response = _get("catalogs")
+    assert response.status_code == 200
+    body = json.loads(response.get_body())
+    assert [c["name"] for c in body["catalogs"]] == ["sales"]
+    assert body["catalogs"][0]["deletion"]["max_delete_fraction"] == 0.2
+
+
+def test_get_catalog_redacts_nothing_secret_but_shows_references(catalogs_file: Path) -> None:
+    response = _get("catalogs/sales", name="sales")
+    body = json.loads(response.get_body())
+    assert response.status_code == 200
+    assert body["source"]["token"] == "${SALES_TOKEN}"
+
+
+def test_unknown_catalog_is_a_json_404(catalogs_file: Path) -> None:
+    response = _get("catalogs/nope", name="nope")
+    assert response.status_code == 404
+    assert json.loads(response.get_body()) == {
+        "error": {"code": "CatalogNotFound", "message": "no catalog named 'nope'"}
+    }
+
+
+def test_invalid_configuration_is_a_json_500_naming_the_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("catalogs:\n  - name: Sales\n    connector: pivotfile\n    schedule: null\n")
+    monkeypatch.setenv("CATALOGS_FILE", str(path))
+    app_config.catalogs.cache_clear()
+    try:
+        response = _get("catalogs")
+    finally:
+        app_config.catalogs.cache_clear()
+    assert response.status_code == 500
+    error = json.loads(response.get_body())["error"]
+    assert error["code"] == "InvalidConfiguration"
+    assert "bad.yaml" in error["message"] and "name" in error["message"]
