@@ -4,9 +4,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)
 
-.PHONY: setup test lint typecheck unit demo bench clean schema
+NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json 2>/dev/null | sha256sum | cut -c1-16)
+
+.PHONY: setup node-setup test lint typecheck unit demo bench clean schema
 
 setup: $(STAMP)
+
+# Test tooling from npm (Azurite for blob staging tests); only `make test` needs it.
+node-setup: $(NODE_STAMP)
+
+$(NODE_STAMP):
+	@if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; fi
+	@mkdir -p node_modules && rm -f node_modules/.installed-* && touch $@
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,7 +34,7 @@ typecheck: setup
 unit: setup
 	$(BIN)/pytest tests/unit -q
 
-test: setup lint typecheck
+test: setup node-setup lint typecheck
 	$(BIN)/pytest -q
 
 demo: setup
@@ -38,4 +47,4 @@ schema: setup
 	$(BIN)/python -m pivot schema > docs/pivot.schema.json
 
 clean:
-	rm -rf $(VENV) .localdev .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .localdev .pytest_cache .mypy_cache .ruff_cache
