@@ -1,0 +1,324 @@
+"""Pure transition function of the ``catalog`` entity: one catalog's runs registry.
+
+It remembers the current run, the last :data:`MAX_RUNS` run summaries (newest first) and the times of the
+catalog's complete, successful runs, which the deletion policy reads: only a ``completed`` run proves that
+whatever it did not see is gone from the source, so failed, partial and dry runs never count.
+
+The entity function is a thin wrapper: :func:`parse_operation` first (entities have no rollback), then
+:func:`apply`, then store ``new_state.to_json()``. Operations are idempotent, since signals may be
+redelivered: a second ``run_started`` of the current run or a second ``run_finished`` of a recorded run
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar, Final, Literal, assert_never
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+__all__ = [
+    "ABANDONED_ERROR",
+    "MAX_COMPLETE_RUNS",
+    "MAX_ERRORS",
+    "MAX_ERROR_LENGTH",
+    "MAX_RUNS",
+    "OPERATION_NAMES",
+    "AckResult",
+    "CatalogState",
+    "CompleteRun",
+    "Counts",
+    "CurrentRun",
+    "GetRequest",
+    "InvalidOperationError",
+    "Operation",
+    "RunFinishedRequest",
+    "RunStartedRequest",
+    "RunStatus",
+    "RunSummary",
+    "SummaryInput",
+    "Transition",
+    "apply",
+    "complete_run_times",
+    "parse_operation",
+]
+
+MAX_RUNS: Final = 20
+"""Run summaries kept (newest first); older ones are dropped."""
+MAX_COMPLETE_RUNS: Final = 100
+"""Complete-run times kept; a deletion policy asking for more older runs than this never deletes."""
+MAX_ERRORS: Final = 20
+"""Errors kept per run summary (a sample; ``error_count`` keeps the total)."""
+MAX_ERROR_LENGTH: Final = 1000
+"""Longer error texts are truncated, not rejected: a rejected ``run_finished`` would lose the run."""
+ABANDONED_ERROR: Final = "run never finished: a later run started while it was current"
+
+
+class RunStatus(enum.StrEnum):
+    """Outcome of one run; only ``completed`` counts for deletion."""
+
+    COMPLETED = "completed"  # every page extracted and every item processed
+    FAILED = "failed"  # the run stopped (configuration, connectivity, crash)
+    PARTIAL = "partial"  # finished, but some pages or items could not be processed
+    DRY_RUN = "dry_run"  # a plan: nothing was written
+
+
+def _to_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+UtcTime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+RunId = Annotated[str, Field(min_length=1, max_length=256)]
+Kind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+Count = Annotated[int, Field(ge=0)]
+ErrorText = Annotated[str, Field(min_length=1), AfterValidator(lambda text: text[:MAX_ERROR_LENGTH])]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON dict, the only shape that crosses a durable boundary."""
+        return self.model_dump(mode="json")
+
+
+class Counts(_Frozen):
+    """What a run did with the items of one kind."""
+
+    created: Count = 0
+    updated: Count = 0
+    unchanged: Count = 0
+    skipped: Count = 0
+    failed: Count = 0
+    deleted: Count = 0
+
+
+class SummaryInput(_Frozen):
+    """What the orchestrator reports at the end of a run; ``errors`` beyond :data:`MAX_ERRORS` are dropped."""
+
+    counts: dict[Kind, Counts] = Field(default_factory=dict, max_length=16)
+    purview_calls: Count = 0
+    throttles: Count = 0
+    errors: Annotated[tuple[ErrorText, ...], AfterValidator(lambda errors: errors[:MAX_ERRORS])] = ()
+    error_count: Count = 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _count_errors(cls, data: Any) -> Any:
+        """``error_count`` is at least the number of errors given, counted before the sample is capped."""
+        if isinstance(data, Mapping) and isinstance(data.get("errors"), list | tuple):
+            count = data.get("error_count", 0)
+            if isinstance(count, int) and count < len(data["errors"]):
+                return {**data, "error_count": len(data["errors"])}
+        return data
+
+
+class RunSummary(_Frozen):
+    """One recorded run."""
+
+    run_id: RunId
+    started: UtcTime
+    ended: UtcTime
+    status: RunStatus
+    counts: dict[Kind, Counts] = Field(default_factory=dict)
+    purview_calls: Count = 0
+    throttles: Count = 0
+    errors: tuple[ErrorText, ...] = Field(default=(), max_length=MAX_ERRORS)
+    error_count: Count = 0
+
+
+class CurrentRun(_Frozen):
+    """The run in progress."""
+
+    run_id: RunId
+    started: UtcTime
+
+
+class CompleteRun(_Frozen):
+    """A complete, successful run: ``started`` is what deletion compares ``last_seen`` with."""
+
+    run_id: RunId
+    started: UtcTime
+    ended: UtcTime
+
+
+class CatalogState(_Frozen):
+    """Stored state; ``to_json()``/``from_json()`` are the entity-state round trip. Lists are newest first."""
+
+    version: Literal[1] = 1
+    current: CurrentRun | None = None
+    runs: tuple[RunSummary, ...] = Field(default=(), max_length=MAX_RUNS)
+    complete_runs: tuple[CompleteRun, ...] = Field(default=(), max_length=MAX_COMPLETE_RUNS)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> CatalogState:
+        """The stored state, or the empty registry for a new entity (``None``)."""
+        return cls() if data is None else cls.model_validate(data)
+
+
+def complete_run_times(state: CatalogState) -> list[datetime]:
+    """Start times of the complete, successful runs, newest first (the deletion policy's input)."""
+    return [run.started for run in state.complete_runs]
+
+
+class RunStartedRequest(_Frozen):
+    """A run began; a different current run that never finished is recorded as failed."""
+
+    name: ClassVar[str] = "run_started"
+    run_id: RunId
+    now: UtcTime | None = None
+
+
+class RunFinishedRequest(_Frozen):
+    """A run ended with ``status``; ``started`` is used when the registry never saw it start."""
+
+    name: ClassVar[str] = "run_finished"
+    run_id: RunId
+    status: RunStatus
+    summary: SummaryInput = Field(default_factory=SummaryInput)
+    started: UtcTime | None = None
+    now: UtcTime | None = None
+
+
+class GetRequest(_Frozen):
+    """Read the state (never changes it)."""
+
+    name: ClassVar[str] = "get"
+
+
+Operation = RunStartedRequest | RunFinishedRequest | GetRequest
+_REQUESTS: Final[dict[str, type[Operation]]] = {
+    cls.name: cls for cls in (RunStartedRequest, RunFinishedRequest, GetRequest)
+}
+OPERATION_NAMES: Final = tuple(_REQUESTS)
+
+
+class InvalidOperationError(ValueError):
+    """An entity operation name or payload is invalid; raised before any state is touched."""
+
+    def __init__(self, operation: str, message: str) -> None:
+        super().__init__(f"catalog operation {operation!r}: {message}")
+        self.operation = operation
+
+
+def parse_operation(name: str, payload: Any) -> Operation:
+    """Validate an operation name and its JSON payload (an object, or ``None`` for ``get``)."""
+    cls = _REQUESTS.get(name)
+    if cls is None:
+        raise InvalidOperationError(name, f"unknown operation; expected one of {', '.join(OPERATION_NAMES)}")
+    if payload is None:
+        payload = {}
+    if not isinstance(payload, Mapping):
+        raise InvalidOperationError(name, f"payload must be a JSON object, got {type(payload).__name__}")
+    try:
+        return cls.model_validate(payload)
+    except ValueError as exc:  # pydantic's ValidationError
+        raise InvalidOperationError(name, f"invalid payload: {exc}") from exc
+
+
+AckReason = Literal["already_current", "already_recorded"]
+
+
+class AckResult(_Frozen):
+    """Answer to ``run_started``/``run_finished``; ``accepted=False``: a duplicate, nothing changed."""
+
+    accepted: bool
+    reason: AckReason | None = None
+    abandoned_run: str | None = None  # run_started: a previous run recorded as failed
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """Outcome of :func:`apply`: store ``new_state`` and return ``result``."""
+
+    new_state: CatalogState
+    result: dict[str, Any]
+
+
+def apply(state: CatalogState, operation: Operation, now: datetime) -> Transition:
+    """Apply a parsed operation; duplicates are answered and change nothing."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    if isinstance(operation, GetRequest):
+        return Transition(state, state.to_json())
+    at = _to_utc(operation.now or now)
+    if isinstance(operation, RunStartedRequest):
+        return _run_started(state, operation, at)
+    if isinstance(operation, RunFinishedRequest):
+        return _run_finished(state, operation, at)
+    assert_never(operation)
+
+
+def _recorded(state: CatalogState, run_id: str) -> bool:
+    return any(run.run_id == run_id for run in state.runs)
+
+
+def _evolve(state: CatalogState, **changes: Any) -> CatalogState:
+    # Revalidating (not model_copy) keeps every stored state within its caps and types.
+    return CatalogState.model_validate({**state.model_dump(), **changes})
+
+
+def _with_run(state: CatalogState, summary: RunSummary) -> dict[str, Any]:
+    """Field changes that record ``summary`` (and its complete-run time when it completed)."""
+    changes: dict[str, Any] = {"runs": (summary, *state.runs)[:MAX_RUNS]}
+    if summary.status is RunStatus.COMPLETED:
+        done = CompleteRun(run_id=summary.run_id, started=summary.started, ended=summary.ended)
+        ordered = sorted((done, *state.complete_runs), key=lambda run: run.started, reverse=True)
+        changes["complete_runs"] = tuple(ordered[:MAX_COMPLETE_RUNS])
+    return changes
+
+
+def _run_started(state: CatalogState, op: RunStartedRequest, at: datetime) -> Transition:
+    current = state.current
+    if current is not None and current.run_id == op.run_id:
+        return Transition(state, AckResult(accepted=False, reason="already_current").to_json())
+    if _recorded(state, op.run_id):  # a redelivered start of a finished run must not reopen it
+        return Transition(state, AckResult(accepted=False, reason="already_recorded").to_json())
+    changes: dict[str, Any] = {"current": CurrentRun(run_id=op.run_id, started=at)}
+    abandoned = None
+    if current is not None:
+        abandoned = current.run_id
+        lost = RunSummary(
+            run_id=current.run_id,
+            started=current.started,
+            ended=max(at, current.started),
+            status=RunStatus.FAILED,
+            errors=(ABANDONED_ERROR,),
+            error_count=1,
+        )
+        changes.update(_with_run(state, lost))
+    new = _evolve(state, **changes)
+    return Transition(new, AckResult(accepted=True, abandoned_run=abandoned).to_json())
+
+
+def _run_finished(state: CatalogState, op: RunFinishedRequest, at: datetime) -> Transition:
+    if _recorded(state, op.run_id):
+        return Transition(state, AckResult(accepted=False, reason="already_recorded").to_json())
+    current = state.current if state.current is not None and state.current.run_id == op.run_id else None
+    started = current.started if current is not None else op.started or at
+    summary = RunSummary(
+        run_id=op.run_id,
+        started=started,
+        ended=max(at, started),
+        status=op.status,
+        counts=op.summary.counts,
+        purview_calls=op.summary.purview_calls,
+        throttles=op.summary.throttles,
+        errors=op.summary.errors,
+        error_count=op.summary.error_count,
+    )
+    changes = _with_run(state, summary)
+    if current is not None:
+        changes["current"] = None
+    return Transition(_evolve(state, **changes), AckResult(accepted=True).to_json())
