@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from config import CatalogConfig
 from pivot import AnyPivotItem
 
-__all__ = ["Connector", "ConnectorConfig", "ConnectorReport", "Page", "RawRecord", "Rejected"]
+__all__ = ["Connector", "ConnectorConfig", "ConnectorReport", "Deletion", "Page", "RawRecord", "Rejected"]
 
 RawRecord = dict[str, Any]
 
@@ -50,6 +50,18 @@ class Rejected:
     where: str
     reason: str
     external_id: str | None = None
+    kind: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """A pushed event saying an object is gone from the source: delete it from Purview now."""
+
+    kind: str
+    external_id: str
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -95,8 +107,8 @@ class Connector(ABC):
         """Pull the page at ``cursor`` (``None`` = first page)."""
 
     @abstractmethod
-    def transform(self, records: Sequence[RawRecord]) -> Iterator[AnyPivotItem | Rejected]:
-        """Turn raw records into pivot items of this catalog, or ``Rejected`` entries."""
+    def transform(self, records: Sequence[RawRecord]) -> Iterator[AnyPivotItem | Rejected | Deletion]:
+        """Turn raw records into pivot items of this catalog, ``Rejected`` entries or ``Deletion``s (push)."""
 
     def decode(self, body: bytes) -> list[RawRecord]:
         """Turn one pushed event body into raw records (push catalogs only)."""

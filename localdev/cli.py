@@ -19,6 +19,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "list orchestration instances and entities of a local host",
     ),
     "emulator": ("localdev.purview.cli", "run the local Purview Data Map emulator"),
+    "sync": ("localdev.cli_sync", "run one sync of a catalog to completion on the local host"),
+    "cleanup": ("localdev.cli_cleanup", "run one deletion pass now"),
     "demo": ("localdev.demo", "run the demo: emulator + local host + bundled demo catalogs"),
 }
 

@@ -1,23 +1,27 @@
-"""``python -m localdev demo``: run the main job on the embedded default, as far as it exists today.
+"""``python -m localdev demo`` (``make demo``): the main job on the embedded default.
 
-Today it loads and validates ``catalogs.yaml``, builds each enabled pull catalog's connector, extracts and
-transforms every page, and prints what the catalogs yield (items per kind, rejected records and why).
-It does not sync: the sync orchestrations are not wired yet, and the demo says so instead of pretending.
+Starts the Purview Data Map emulator and the local Durable host with this app, syncs every enabled pull
+catalog of ``catalogs.yaml`` (the bundled demo catalogs), prints each run's summary, and keeps the emulator's
+browse page up until Ctrl-C — or exits at once when not on a terminal or when ``CI=true``. State lives in
+``.localdev/``, so a second ``make demo`` shows the unchanged re-sync (no Purview writes).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-from collections import Counter
+import sys
+import time
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from config import ConfigError, load_catalogs
-from connectors.base import Rejected
-from connectors.registry import ConnectorError, build_connector, known_connectors
+from connectors.registry import known_connectors
+from localdev.session import LocalApp, RunFailed
+from localdev.sync_cli import _print_sync, sync_report
+
+__all__ = ["add_arguments", "run"]
 
 console = Console()
 errors = Console(stderr=True)
@@ -25,61 +29,43 @@ errors = Console(stderr=True)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--catalogs", type=Path, default=None, help="catalogs file (default: catalogs.yaml)")
-    parser.add_argument("--show-items", action="store_true", help="print every item's sync key")
+    parser.add_argument("--data-dir", type=Path, default=Path(".localdev"), help="state folder (default .localdev)")
+    parser.add_argument("--no-wait", action="store_true", help="exit after the syncs instead of serving the page")
 
 
 def run(args: argparse.Namespace) -> int:
     try:
         catalogs = load_catalogs(args.catalogs, known_connectors=known_connectors())
     except ConfigError as exc:
-        errors.print(f"[red]configuration error[/red]\n{exc}", markup=True, highlight=False)
+        errors.print(f"[red]configuration error[/red]\n{exc}", highlight=False)
         return 1
-    console.print(f"catalogs file: {catalogs.file} ({len(catalogs)} catalogs)")
-    table = Table(title="What the demo catalogs yield (validated pivot items)")
-    for column in ("catalog", "connector", "records", "classification", "glossary_term", "asset", "rejected"):
-        table.add_column(column, justify="left" if column in ("catalog", "connector") else "right")
+    names = [c.name for c in catalogs.enabled() if c.pulls]
     status = 0
-    for catalog in catalogs.enabled():
-        if not catalog.pulls:
-            continue
-        try:
-            connector = build_connector(catalog, base_dir=Path(catalogs.file or ".").parent)
-        except ConnectorError as exc:
-            errors.print(f"catalog {catalog.name!r}: {exc}", markup=False)
-            status = 1
-            continue
-        kinds: Counter[str] = Counter()
-        rejected: list[Rejected] = []
-        cursor: str | None = None
-        while True:
-            page = connector.extract(cursor)
-            for result in connector.transform(page.records):
-                if isinstance(result, Rejected):
-                    rejected.append(result)
-                else:
-                    kinds[result.kind] += 1
-                    if args.show_items:
-                        console.print(
-                            f"  {result.sync_key}  fingerprint {result.fingerprint()[:12]}", markup=False
-                        )
-            cursor = page.next_cursor
-            if cursor is None:
-                break
-        table.add_row(
-            catalog.name,
-            catalog.connector,
-            str(connector.report.records_read),
-            str(kinds["classification"]),
-            str(kinds["glossary_term"]),
-            str(kinds["asset"]),
-            str(len(rejected)),
-        )
-        for bad in rejected[:20]:
-            errors.print(f"  rejected {bad.where}: {bad.reason}", markup=False)
-    console.print(table)
-    console.print(
-        "The sync into Purview (local Durable host + Purview emulator) is not wired yet: nothing was written."
-    )
-    if os.environ.get("CI") != "true":
-        console.print("Run `make test` to run the test suite.")
+    with LocalApp(data_dir=args.data_dir, catalogs_file=catalogs.file) as app:
+        assert app.emulator is not None
+        console.print(f"Purview emulator: {app.emulator.url}  ·  local Durable host: {app.base_url}")
+        for name in names:
+            started = time.monotonic()
+            try:
+                final = app.start_and_wait(f"catalogs/{name}/sync")
+            except RunFailed as exc:
+                errors.print(f"[red]sync {name} failed[/red]: {exc}", highlight=False)
+                status = 1
+                continue
+            if final["runtimeStatus"] != "Completed":
+                errors.print(f"[red]sync {name} {final['runtimeStatus']}[/red]: {final.get('output')}")
+                status = 1
+                continue
+            _print_sync(sync_report(final["output"]))
+            console.print(f"({time.monotonic() - started:.1f} s wall time)\n")
+        stats = app.emulator.stats()
+        console.print(f"The emulator now holds: {dict(sorted(stats['entities'].items()))}")
+        interactive = sys.stdin.isatty() and sys.stdout.isatty() and os.environ.get("CI") != "true"
+        if interactive and not args.no_wait:
+            console.print(f"\nBrowse the result at [bold]{app.emulator.url}/[/bold] — Ctrl-C to stop.")
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                console.print("stopped")
     return status

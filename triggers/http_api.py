@@ -1,27 +1,40 @@
-"""The HTTP API (auth level FUNCTION): catalogs and their configuration.
+"""The HTTP API (auth level FUNCTION). Errors are JSON ``{"error": {"code", "message"}}``.
 
-Routes here answer from configuration only; run history and sync state come with the sync orchestrations.
+``GET /api/catalogs`` · ``GET /api/catalogs/{name}`` (configuration + last runs) ·
+``POST /api/catalogs/{name}/sync[?dry_run=true]`` (202 + check-status payload; 404; 409 while running) ·
+``GET /api/catalogs/{name}/objects/{kind}/{external_id}`` (sync state) ·
+``POST /api/cleanup[?catalog=&force=true]`` · ``POST /api/catalogs/{name}/events`` (push over HTTP).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from typing import Any
 
 import azure.durable_functions as df
 import azure.functions as func
 
+from activities import resources
+from activities.management import read_entity
 from config import ConfigError, redact
-from triggers import app_config
+from entities.keys import encode_key
+from pivot import ITEM_KINDS
 from triggers.responses import error_response, json_response
+from triggers.starters import AlreadyRunning, start_ingest, start_sync
 
-__all__ = ["bp"]
+__all__ = ["MAX_EVENTS_BODY", "bp"]
 
 logger = logging.getLogger(__name__)
 bp = df.Blueprint()
 
+MAX_EVENTS_BODY = 4 * 1024 * 1024
+"""Largest push body accepted over HTTP (Event Hubs batches are at most 1 MB per event)."""
+_TRUE = {"1", "true", "yes"}
 
-def _catalog_summary(name: str) -> dict[str, object]:
-    catalog = app_config.catalogs().get(name)
+
+def _catalog_summary(name: str) -> dict[str, Any]:
+    catalog = resources.catalogs().get(name)
     return {
         "name": catalog.name,
         "connector": catalog.connector,
@@ -34,11 +47,23 @@ def _catalog_summary(name: str) -> dict[str, object]:
     }
 
 
+def _known(name: str) -> func.HttpResponse | None:
+    """``None`` when the catalog exists; else the 404 (or 500 for broken configuration) to answer."""
+    try:
+        config = resources.catalogs()
+    except ConfigError as exc:
+        logger.error("invalid configuration: %s", exc)
+        return error_response(500, "InvalidConfiguration", str(exc))
+    if name not in config:
+        return error_response(404, "CatalogNotFound", f"no catalog named {name!r}")
+    return None
+
+
 @bp.route(route="catalogs", methods=["GET"])
 def list_catalogs(req: func.HttpRequest) -> func.HttpResponse:
     """``GET /api/catalogs``: the configured catalogs."""
     try:
-        names = app_config.catalogs().names
+        names = resources.catalogs().names
         return json_response({"catalogs": [_catalog_summary(name) for name in names]})
     except ConfigError as exc:
         logger.error("invalid configuration: %s", exc)
@@ -46,17 +71,91 @@ def list_catalogs(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @bp.route(route="catalogs/{name}", methods=["GET"])
-def get_catalog(req: func.HttpRequest) -> func.HttpResponse:
-    """``GET /api/catalogs/{name}``: one catalog's configuration (secrets redacted)."""
+@bp.durable_client_input(client_name="client")
+async def get_catalog(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    """``GET /api/catalogs/{name}``: configuration (secrets redacted), current run and the last runs."""
     name = req.route_params.get("name", "")
-    try:
-        config = app_config.catalogs()
-    except ConfigError as exc:
-        logger.error("invalid configuration: %s", exc)
-        return error_response(500, "InvalidConfiguration", str(exc))
-    if name not in config:
-        return error_response(404, "CatalogNotFound", f"no catalog named {name!r}")
+    if (problem := _known(name)) is not None:
+        return problem
+    catalog = resources.catalogs().get(name)
     body = _catalog_summary(name)
-    body["source"] = redact(config.get(name).source)
-    body["type_mapping"] = config.get(name).type_mapping
+    body["source"] = redact(catalog.source)
+    body["type_mapping"] = catalog.type_mapping
+    registry = await read_entity(client, "catalog", name) or {}
+    body["current_run"] = registry.get("current")
+    body["runs"] = registry.get("runs", [])
     return json_response(body)
+
+
+@bp.route(route="catalogs/{name}/sync", methods=["POST"])
+@bp.durable_client_input(client_name="client")
+async def start_catalog_sync(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
+    """Start a sync (or a dry run with ``?dry_run=true``) of one catalog."""
+    name = req.route_params.get("name", "")
+    if (problem := _known(name)) is not None:
+        return problem
+    if not resources.catalogs().get(name).pulls:
+        return error_response(400, "NotAPullCatalog", f"catalog {name!r} is push-only; send events instead")
+    dry_run = req.params.get("dry_run", "").lower() in _TRUE
+    try:
+        instance_id = await start_sync(client, name, dry_run=dry_run)
+    except AlreadyRunning as exc:
+        return error_response(409, "SyncAlreadyRunning", str(exc))
+    response: func.HttpResponse = client.create_check_status_response(req, instance_id)
+    return response
+
+
+@bp.route(route="catalogs/{name}/objects/{kind}/{external_id}", methods=["GET"])
+@bp.durable_client_input(client_name="client")
+async def get_object_state(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    """The sync state of one object (status, Purview guid, last error, what the sync assigned)."""
+    name, kind = req.route_params.get("name", ""), req.route_params.get("kind", "")
+    external_id = req.route_params.get("external_id", "")
+    if (problem := _known(name)) is not None:
+        return problem
+    if kind not in ITEM_KINDS:
+        return error_response(400, "InvalidKind", f"kind must be one of {', '.join(ITEM_KINDS)}")
+    state = await read_entity(client, "sync_state", encode_key(name, kind, external_id))
+    if state is None:
+        return error_response(404, "ObjectNotFound", f"no sync state for {name}|{kind}|{external_id}")
+    return json_response(state)
+
+
+@bp.route(route="cleanup", methods=["POST"])
+@bp.durable_client_input(client_name="client")
+async def start_cleanup(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    """One deletion pass now (``?catalog=`` one catalog, ``?force=true`` past the deletion guard)."""
+    name = req.params.get("catalog")
+    if name and (problem := _known(name)) is not None:
+        return problem
+    force = req.params.get("force", "").lower() in _TRUE
+    instance_id = await client.start_new("cleanup_pass", None, {"catalog": name, "force": force})
+    response: func.HttpResponse = client.create_check_status_response(req, instance_id)
+    return response
+
+
+@bp.route(route="catalogs/{name}/events", methods=["POST"])
+@bp.durable_client_input(client_name="client")
+async def post_events(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    """Push over HTTP for sources that cannot reach Event Hubs: the body is one batch of events.
+
+    The same body posted twice is imported once (the instance id derives from its hash).
+    """
+    name = req.route_params.get("name", "")
+    if (problem := _known(name)) is not None:
+        return problem
+    if not resources.catalogs().get(name).pushes:
+        return error_response(400, "NotAPushCatalog", f"catalog {name!r} does not accept events (mode: pull)")
+    body = req.get_body()
+    if not body:
+        return error_response(400, "EmptyBody", "the request body holds no events")
+    if len(body) > MAX_EVENTS_BODY:
+        return error_response(413, "BodyTooLarge", f"events body over {MAX_EVENTS_BODY} bytes; split it")
+    digest = hashlib.sha256(body).hexdigest()[:24]
+    instance_id, started = await start_ingest(client, name, "http", digest, [body])
+    if not started:
+        return json_response({"id": instance_id, "duplicate": True}, 200)
+    response: func.HttpResponse = client.create_check_status_response(req, instance_id)
+    return response

@@ -10,6 +10,7 @@ crash, and the files are streamed, never loaded whole.
 from __future__ import annotations
 
 import glob
+import json
 from collections.abc import Iterator, Sequence
 from itertools import islice
 from pathlib import Path
@@ -17,8 +18,8 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator
 
-from connectors.base import Connector, ConnectorConfig, Page, RawRecord, Rejected
-from pivot import AnyPivotItem, LineError, iter_jsonl
+from connectors.base import Connector, ConnectorConfig, Deletion, Page, RawRecord, Rejected
+from pivot import ITEM_KINDS, AnyPivotItem, LineError, iter_jsonl
 
 __all__ = ["PivotFileConfig", "PivotFileConnector"]
 
@@ -75,13 +76,32 @@ class PivotFileConnector(Connector):
         next_cursor = f"{file_index}:{line_no}" if file_index < len(files) else None
         return Page(records=records, next_cursor=next_cursor)
 
-    def transform(self, records: Sequence[RawRecord]) -> Iterator[AnyPivotItem | Rejected]:
+    def decode(self, body: bytes) -> list[RawRecord]:
+        """A pushed event: one pivot item, a JSON list of them, or ``{"delete": {"kind", "external_id"}}``."""
+        text = body.decode("utf-8", errors="replace").strip()
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return [{"file": "event", "line": 1, "text": text}]
+        values = value if isinstance(value, list) else [value]
+        return [{"file": "event", "line": n, "text": json.dumps(v)} for n, v in enumerate(values, start=1)]
+
+    def transform(self, records: Sequence[RawRecord]) -> Iterator[AnyPivotItem | Rejected | Deletion]:
         for record in records:
             where = f"{record['file']}:{record['line']}"
+            deletion = _deletion_of(record["text"])
+            if deletion is not None:
+                yield deletion
+                continue
             for parsed in iter_jsonl([record["text"]], source=str(record["file"])):
                 if isinstance(parsed, LineError):
                     self.report.rejected += 1
-                    yield Rejected(where=where, reason=parsed.message, external_id=parsed.external_id)
+                    yield Rejected(
+                        where=where,
+                        reason=parsed.message,
+                        external_id=parsed.external_id,
+                        kind=_kind_of(record["text"]),
+                    )
                 elif parsed.catalog != self.catalog.name:
                     self.report.rejected += 1
                     yield Rejected(
@@ -92,6 +112,28 @@ class PivotFileConnector(Connector):
                 else:
                     self.report.count_item(parsed.kind)
                     yield parsed
+
+
+def _deletion_of(text: str) -> Deletion | None:
+    """``{"delete": {"kind": ..., "external_id": ...}}`` lines and events mark a deletion."""
+    if '"delete"' not in text:
+        return None
+    try:
+        target = json.loads(text).get("delete")
+    except (ValueError, AttributeError):
+        return None
+    if isinstance(target, dict) and target.get("kind") in ITEM_KINDS and target.get("external_id"):
+        return Deletion(kind=target["kind"], external_id=str(target["external_id"]))
+    return None
+
+
+def _kind_of(text: str) -> str | None:
+    """The ``kind`` a rejected line claims, when it is readable JSON with a known kind."""
+    try:
+        kind = json.loads(text).get("kind")
+    except (ValueError, AttributeError):
+        return None
+    return kind if kind in ITEM_KINDS else None
 
 
 def _parse_cursor(cursor: str | None) -> tuple[int, int]:

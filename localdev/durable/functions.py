@@ -181,11 +181,26 @@ def accepted_kwargs(target: Callable[..., Any], kwargs: dict[str, Any]) -> dict[
     return _accepted(target, kwargs)
 
 
-def run_activity(fn: AppFunction, input_text: str | None, invocation_id: str) -> str:
-    """Run an activity: decode its input and encode its output with the activity trigger converter."""
+def run_activity(
+    fn: AppFunction,
+    input_text: str | None,
+    invocation_id: str,
+    client_binding: Callable[[], str] | None = None,
+) -> str:
+    """Run an activity: decode its input and encode its output with the activity trigger converter.
+
+    An activity may also declare a durable client input binding (as in Azure); it gets the binding JSON of
+    the running management API, which exists only while a ``HostServer`` serves the host.
+    """
     datum = Datum(type="string", value=input_text if input_text is not None else "null")
     value = ActivityTriggerConverter.decode(datum, trigger_metadata=None)
     kwargs = {fn.trigger_param: value, "context": _Context(invocation_id, fn.name)}
+    if fn.client_param:
+        if client_binding is None:
+            raise RuntimeError(
+                f"activity {fn.name!r} takes a durable client binding: run the host with a HostServer (serve)"
+            )
+        kwargs[fn.client_param] = client_binding()
     result = call_function(fn, kwargs)
     encoded = ActivityTriggerConverter.encode(result, expected_type=None)
     return str(encoded.value)

@@ -17,6 +17,7 @@ import traceback
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -52,6 +53,7 @@ class Runtime:
         self.workers = workers or 2 * cores
         self.orchestrator_workers = orchestrator_workers or max(2, cores)
         self.entity_batch_size = entity_batch_size
+        self.client_binding: Callable[[], str] | None = None  # set by HostServer: activities' client binding
         self.batch_threshold = 0.02  # seconds; episodes faster than this are re-run at once
         self.batch_factor = 1.0  # wait this many times the last episode before replaying a busy instance
         self._lock = threading.RLock()
@@ -247,7 +249,7 @@ class Runtime:
                     raise LookupError(
                         f"The function '{name}' doesn't exist, is disabled, or is not an activity function."
                     )
-                result = run_activity(fn, payload.get("input"), uuid.uuid4().hex)
+                result = run_activity(fn, payload.get("input"), uuid.uuid4().hex, self.client_binding)
                 event = make_event(
                     EventType.TASK_COMPLETED, self.clock.now(), TaskScheduledId=seq, Result=result
                 )

@@ -120,6 +120,7 @@ class HostServer:
             public_app, self.host.registry, route_prefix(self.host.app_dir), self.client_binding
         )
         self._public.start(public_app, self.bind, self.requested_port)
+        self.host.runtime.client_binding = self.client_binding
         if self.timer_triggers and self.host.registry.of_type("timerTrigger"):
             self._timer_thread = threading.Thread(
                 target=self._run_timers, name="durable-timer-triggers", daemon=True

@@ -8,7 +8,34 @@ import importlib
 def test_registered_function_names() -> None:
     module = importlib.import_module("function_app")
     functions = {f.get_function_name(): f.get_trigger().type for f in module.app.get_functions()}
-    assert functions == {"list_catalogs": "httpTrigger", "get_catalog": "httpTrigger"}
+    assert functions == {
+        "list_catalogs": "httpTrigger",
+        "get_catalog": "httpTrigger",
+        "start_catalog_sync": "httpTrigger",
+        "get_object_state": "httpTrigger",
+        "start_cleanup": "httpTrigger",
+        "post_events": "httpTrigger",
+        "sync_timer_demo_pivot": "timerTrigger",
+        "cleanup_keeper": "timerTrigger",
+        "sync_catalog": "orchestrationTrigger",
+        "upsert_chunk": "orchestrationTrigger",
+        "cleanup_pass": "orchestrationTrigger",
+        "cleanup": "orchestrationTrigger",
+        "ingest_events": "orchestrationTrigger",
+        "extract_page": "activityTrigger",
+        "transform_page": "activityTrigger",
+        "plan_waves": "activityTrigger",
+        "chunk_keys": "activityTrigger",
+        "upsert_batch": "activityTrigger",
+        "merge_index": "activityTrigger",
+        "find_stale": "activityTrigger",
+        "delete_stale": "activityTrigger",
+        "delete_objects": "activityTrigger",
+        "catalog_policies": "activityTrigger",
+        "cleanup_staging": "activityTrigger",
+        "sync_state": "entityTrigger",
+        "catalog": "entityTrigger",
+    }
 
 
 def test_http_routes_use_function_auth() -> None:
@@ -17,4 +44,4 @@ def test_http_routes_use_function_auth() -> None:
         trigger = function.get_trigger()
         if trigger.type == "httpTrigger":
             assert str(trigger.auth_level).endswith("FUNCTION")
-            assert trigger.route.startswith("catalogs")
+            assert trigger.route.startswith(("catalogs", "cleanup"))

@@ -9,7 +9,8 @@ from pathlib import Path
 import azure.functions as func
 import pytest
 
-from triggers import app_config, http_api
+from activities import resources
+from triggers import http_api
 
 
 @pytest.fixture
@@ -23,9 +24,9 @@ def catalogs_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
         "    source: {files: ['x/*.jsonl'], token: '${SALES_TOKEN}'}\n"
     )
     monkeypatch.setenv("CATALOGS_FILE", str(path))
-    app_config.catalogs.cache_clear()
+    resources.reset()
     yield path
-    app_config.catalogs.cache_clear()
+    resources.reset()
 
 
 def _get(route: str, **params: str) -> func.HttpResponse:
@@ -44,32 +45,17 @@ def test_list_catalogs(catalogs_file: Path) -> None:
     assert body["catalogs"][0]["deletion"]["max_delete_fraction"] == 0.2
 
 
-def test_get_catalog_redacts_nothing_secret_but_shows_references(catalogs_file: Path) -> None:
-    response = _get("catalogs/sales", name="sales")
-    body = json.loads(response.get_body())
-    assert response.status_code == 200
-    assert body["source"]["token"] == "${SALES_TOKEN}"
-
-
-def test_unknown_catalog_is_a_json_404(catalogs_file: Path) -> None:
-    response = _get("catalogs/nope", name="nope")
-    assert response.status_code == 404
-    assert json.loads(response.get_body()) == {
-        "error": {"code": "CatalogNotFound", "message": "no catalog named 'nope'"}
-    }
-
-
 def test_invalid_configuration_is_a_json_500_naming_the_field(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text("catalogs:\n  - name: Sales\n    connector: pivotfile\n    schedule: null\n")
     monkeypatch.setenv("CATALOGS_FILE", str(path))
-    app_config.catalogs.cache_clear()
+    resources.reset()
     try:
         response = _get("catalogs")
     finally:
-        app_config.catalogs.cache_clear()
+        resources.reset()
     assert response.status_code == 500
     error = json.loads(response.get_body())["error"]
     assert error["code"] == "InvalidConfiguration"

@@ -1,0 +1,111 @@
+"""Activities of deletion: find a catalog's stale objects, delete them from Purview, forget their state.
+
+``find_stale`` pages through ``sync_state`` entities with the management API and applies the pure deletion
+policy; the stale list is staged, never passed through history. ``delete_stale`` deletes by guid in batches
+(an unknown guid counts as deleted) and then signals each object's entity to destruct itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Any
+
+import azure.durable_functions as df
+
+from activities import resources
+from activities.management import list_entities, read_entity, signal_entity
+from config import DeletionPolicy
+from entities.keys import encode_key
+from orchestrators.policy import decide_deletion, last_presence
+
+__all__ = ["bp"]
+
+logger = logging.getLogger(__name__)
+bp = df.Blueprint()
+
+
+@bp.activity_trigger(input_name="request")
+@bp.durable_client_input(client_name="client")
+async def find_stale(request: dict[str, Any], client: df.DurableOrchestrationClient) -> dict[str, Any]:
+    """Decide what of ``catalog`` is stale: ``{blocked, reason, message, stale, total, fraction, ref}``.
+
+    ``request``: ``{catalog, run_id, now, complete_runs: [iso], force}``; ``policy`` may override the
+    catalog's configured deletion policy.
+    """
+    catalog = request["catalog"]
+    policy = DeletionPolicy.model_validate(request.get("policy") or resources.catalog(catalog).deletion)
+    seen: list[tuple[str, datetime | None]] = []
+    guids: dict[str, str | None] = {}
+    async for entry in list_entities(client, "sync_state"):
+        state = entry.get("state")
+        if isinstance(state, str):
+            state = json.loads(state)
+        if not isinstance(state, dict) or state.get("catalog") != catalog:
+            continue
+        key = entry["entityId"]["key"]
+        seen.append((key, last_presence(state)))
+        guids[key] = state.get("purview_guid")
+    decision = decide_deletion(
+        policy,
+        [datetime.fromisoformat(t) for t in request.get("complete_runs") or []],
+        datetime.fromisoformat(request["now"]),
+        seen,
+        force=bool(request.get("force")),
+    )
+    stale = [{"key": key, "guid": guids.get(key)} for key in decision.stale]
+    ref = resources.staging().put_json(request["run_id"], f"stale/{catalog}.json", stale) if stale else None
+    result = decision.to_json()
+    result.pop("stale")
+    return {**result, "stale_count": len(stale), "ref": ref, "sample": [s["key"] for s in stale[:20]]}
+
+
+@bp.activity_trigger(input_name="request")
+@bp.durable_client_input(client_name="client")
+async def delete_stale(request: dict[str, Any], client: df.DurableOrchestrationClient) -> dict[str, Any]:
+    """Delete the staged stale objects from Purview, then destruct their sync-state entities."""
+    stale: list[dict[str, Any]] = resources.staging().get_json(request["ref"])
+    guids = [s["guid"] for s in stale if s.get("guid")]
+    results = resources.gateway().delete(guids) if guids else []
+    failed = {r.guid: r.reason for r in results if r.status == "failed"}
+    deleted = 0
+    for entry in stale:
+        if entry.get("guid") in failed:
+            continue
+        await signal_entity(client, "sync_state", entry["key"], "delete", {"force": False})
+        deleted += 1
+    errors = [f"{guid}: {reason}" for guid, reason in list(failed.items())[:20]]
+    return {"deleted": deleted, "failed": len(failed), "errors": errors}
+
+
+@bp.activity_trigger(input_name="request")
+@bp.durable_client_input(client_name="client")
+async def delete_objects(request: dict[str, Any], client: df.DurableOrchestrationClient) -> dict[str, Any]:
+    """Delete pushed deletions now: ``{catalog, refs: [staged deletions]}`` → ``{deleted, unknown, failed}``.
+
+    An object the sync never imported (no sync state) is counted as ``unknown`` and nothing is deleted.
+    """
+    catalog = request["catalog"]
+    targets: list[tuple[str, str, str]] = []  # (kind, entity key, guid)
+    unknown = 0
+    for ref in request["refs"]:
+        for record in resources.staging().iter_jsonl(ref):
+            key = encode_key(catalog, record["kind"], record["external_id"])
+            state = await read_entity(client, "sync_state", key)
+            if isinstance(state, str):
+                state = json.loads(state)
+            if not isinstance(state, dict) or not state.get("purview_guid"):
+                unknown += 1
+                continue
+            targets.append((record["kind"], key, state["purview_guid"]))
+    results = resources.gateway().delete([guid for _, _, guid in targets]) if targets else []
+    failed = {r.guid: r.reason for r in results if r.status == "failed"}
+    deleted: dict[str, int] = {}
+    for kind, key, guid in targets:
+        if guid in failed:
+            continue
+        await signal_entity(client, "sync_state", key, "delete", {"force": True})
+        deleted[kind] = deleted.get(kind, 0) + 1
+    errors = [f"{guid}: {reason}" for guid, reason in list(failed.items())[:20]]
+    return {"deleted": deleted, "unknown": unknown, "failed": len(failed), "errors": errors}

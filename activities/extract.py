@@ -1,0 +1,133 @@
+"""Activities of the extract side of a sync: pull a page, transform a page, plan the import waves.
+
+Every payload is staged (claim check) and only references, counts and small samples travel back through
+durable history. Activities are idempotent: re-running one after a crash overwrites the same staged names.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import Any
+
+import azure.durable_functions as df
+
+from activities import resources
+from connectors.base import Deletion, Rejected
+from orchestrators.policy import chunk, phase_order
+
+__all__ = ["ERROR_SAMPLE", "bp"]
+
+logger = logging.getLogger(__name__)
+bp = df.Blueprint()
+
+ERROR_SAMPLE = 20
+"""Rejected records listed per page in the run summary (all are counted)."""
+
+
+def _page_name(prefix: str, page: int, suffix: str = "jsonl") -> str:
+    return f"{prefix}/{page:06d}.{suffix}"
+
+
+@bp.activity_trigger(input_name="request")
+def extract_page(request: dict[str, Any]) -> dict[str, Any]:
+    """Pull one page of the catalog's source and stage its raw records: ``{ref, count, next_cursor}``."""
+    connector = resources.connector(request["catalog"])
+    page = connector.extract(request.get("cursor"))
+    ref = resources.staging().put_jsonl(request["run_id"], _page_name("raw", request["page"]), page.records)
+    return {"ref": ref, "count": len(page.records), "next_cursor": page.next_cursor}
+
+
+@bp.activity_trigger(input_name="request")
+def transform_page(request: dict[str, Any]) -> dict[str, Any]:
+    """Turn one staged page into validated pivot items (staged); rejected records are counted and sampled."""
+    staging = resources.staging()
+    connector = resources.connector(request["catalog"])
+    records = list(staging.iter_jsonl(request["ref"]))
+    items: list[dict[str, Any]] = []
+    rejected: list[dict[str, Any]] = []
+    deletions: list[dict[str, Any]] = []
+    kinds: Counter[str] = Counter()
+    for result in connector.transform(records):
+        if isinstance(result, Rejected):
+            rejected.append(result.to_json())
+        elif isinstance(result, Deletion):
+            deletions.append(result.to_json())
+        else:
+            items.append(result.model_dump(mode="json"))
+            kinds[result.kind] += 1
+    run_id, page = request["run_id"], request["page"]
+    items_ref = staging.put_jsonl(run_id, _page_name("items", page), items)
+    rejected_ref = staging.put_jsonl(run_id, _page_name("rejected", page), rejected) if rejected else None
+    deletions_ref = staging.put_jsonl(run_id, _page_name("deletions", page), deletions) if deletions else None
+    return {
+        "deletions_ref": deletions_ref,
+        "deletions": len(deletions),
+        "items_ref": items_ref,
+        "rejected_ref": rejected_ref,
+        "counts": dict(kinds),
+        "rejected": len(rejected),
+        "errors": [f"{r['where']}: {r['reason']}" for r in rejected[:ERROR_SAMPLE]],
+        "ignored": connector.report.ignored,
+    }
+
+
+@bp.activity_trigger(input_name="request")
+def plan_waves(request: dict[str, Any]) -> dict[str, Any]:
+    """Order the run's items into import waves and stage them as chunks of at most ``chunk_size`` items.
+
+    Also stages the asset index (external_id → type and qualifiedName) that lineage and relationships
+    resolve same-catalog references with, and a chunk of the records that cannot be imported (invalid or
+    in a term parent cycle) so their sync state records the failure.
+    """
+    staging = resources.staging()
+    run_id, size = request["run_id"], int(request["chunk_size"])
+    items: list[dict[str, Any]] = []
+    for ref in request["items_refs"]:
+        items.extend(staging.iter_jsonl(ref))
+    plan = phase_order(items)
+    asset_index = {
+        item["external_id"]: {"type_name": item["type_name"], "qualified_name": item["qualified_name"]}
+        for item in items
+        if item["kind"] == "asset"
+    }
+    asset_index_ref = staging.put_json(run_id, "index/assets.json", asset_index)
+    waves: list[dict[str, Any]] = []
+    for number, wave in enumerate(plan.waves):
+        chunks = []
+        for part_no, part in enumerate(chunk(wave.items, size)):
+            chunk_id = f"{number:03d}-{part_no:04d}"
+            ref = staging.put_jsonl(run_id, f"chunks/{chunk_id}.jsonl", part)
+            chunks.append({"ref": ref, "id": chunk_id, "count": len(part)})
+        waves.append({"phase": str(wave.phase), "level": wave.level, "chunks": chunks})
+    invalid = _invalid_records(staging, request.get("rejected_refs") or [], plan.failures)
+    if invalid:
+        for part_no, part in enumerate(chunk(invalid, size)):
+            chunk_id = f"invalid-{part_no:04d}"
+            ref = staging.put_jsonl(run_id, f"chunks/{chunk_id}.jsonl", part)
+            waves.append(
+                {"phase": "invalid", "level": 0, "chunks": [{"ref": ref, "id": chunk_id, "count": len(part)}]}
+            )
+    return {
+        "waves": waves,
+        "asset_index_ref": asset_index_ref,
+        "order_failures": [f"{f.external_id}: {f.reason}" for f in plan.failures[:ERROR_SAMPLE]],
+        "order_failure_count": len(plan.failures),
+    }
+
+
+def _invalid_records(staging: Any, rejected_refs: list[str], failures: list[Any]) -> list[dict[str, Any]]:
+    """Records whose sync state should say Failed: rejected ones that name their object, and the terms
+    that cannot be ordered (parent cycles)."""
+    invalid: list[dict[str, Any]] = []
+    for ref in rejected_refs:
+        for record in staging.iter_jsonl(ref):
+            if record.get("external_id") and record.get("kind"):
+                invalid.append(
+                    {"external_id": record["external_id"], "kind": record["kind"], "reason": record["reason"]}
+                )
+    for failure in failures:
+        invalid.append(
+            {"external_id": failure.external_id, "kind": "glossary_term", "reason": failure.reason}
+        )
+    return invalid

@@ -1,0 +1,104 @@
+"""Per-worker resources of activities: settings, catalogs, connectors, staging and the Purview gateway.
+
+Created lazily on first use (never at import) and reused by every activity of the worker process, so a sync
+does not reconnect per call. ``reset()`` forgets them (tests change settings between runs).
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+from azure.identity import DefaultAzureCredential
+
+from activities.staging import Staging, staging_from_settings
+from config import CatalogConfig, CatalogsConfig, Settings, load_catalogs, load_settings
+from connectors.base import Connector
+from connectors.registry import build_connector, known_connectors
+from purview import PurviewGateway, RetryPolicy
+from purview.client import PurviewHttp, account_endpoint
+from purview.ratelimit import TokenBucket
+
+__all__ = ["catalog", "catalogs", "connector", "gateway", "reset", "settings", "staging"]
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return load_settings()
+
+
+@lru_cache(maxsize=1)
+def catalogs() -> CatalogsConfig:
+    return load_catalogs(settings().catalogs_file, known_connectors=known_connectors())
+
+
+def catalog(name: str) -> CatalogConfig:
+    return catalogs().get(name)
+
+
+def connector(name: str) -> Connector:
+    """A fresh connector per call: connectors keep a per-pass report."""
+    config = catalogs()
+    return build_connector(config.get(name), base_dir=Path(config.file or ".").parent, file=str(config.file))
+
+
+@lru_cache(maxsize=1)
+def staging() -> Staging:
+    return staging_from_settings(settings())
+
+
+_local = threading.local()
+
+
+@lru_cache(maxsize=1)
+def _shared_limiter() -> TokenBucket | None:
+    """One pacing bucket per process: all of its gateways share the account's capacity."""
+    units = settings().purview_capacity_units
+    return TokenBucket.for_capacity_units(units, utilisation=0.8) if units else None
+
+
+@lru_cache(maxsize=1)
+def _credential() -> DefaultAzureCredential | None:
+    return DefaultAzureCredential() if settings().purview_target().account_name else None
+
+
+def gateway() -> PurviewGateway:
+    """The calling thread's gateway: its own HTTP session and counters, the process's shared pacing."""
+    cached = getattr(_local, "gateway", None)
+    generation = _generation[0]
+    if cached is not None and cached[0] == generation:
+        return cached[1]  # type: ignore[no-any-return]
+    s = settings()
+    target = s.purview_target()
+    retry = RetryPolicy(
+        max_attempts=s.purview_max_attempts,
+        base_delay=s.purview_retry_base_delay_seconds,
+        max_delay=s.purview_retry_max_delay_seconds,
+        deadline_seconds=s.purview_call_deadline_seconds,
+    )
+    http = PurviewHttp(
+        account_endpoint(target.account_name) if target.account_name else str(target.endpoint),
+        credential=_credential(),
+        timeout=s.purview_request_timeout_seconds,
+        retry=retry,
+        limiter=_shared_limiter(),
+        capacity_units=None,
+    )
+    instance = PurviewGateway(
+        http=http,
+        batch_size=s.purview_batch_size,
+        parent_collection=s.purview_parent_collection,
+        create_collections=s.purview_create_collections,
+    )
+    _local.gateway = (generation, instance)
+    return instance
+
+
+_generation = [0]
+
+
+def reset() -> None:
+    for cached in (settings, catalogs, staging, _shared_limiter, _credential):
+        cached.cache_clear()
+    _generation[0] += 1

@@ -1,0 +1,200 @@
+"""Activities of the import side: a chunk's sync keys, one batch into Purview (or its dry-run plan), and the
+run's guid index that later waves resolve references with.
+
+``upsert_batch`` writes only the items whose sync state said ``proceed``; for the others it just records the
+guid the sync state already knows, so every item of the run lands in the guid index.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from typing import Any
+
+import azure.durable_functions as df
+
+from activities import resources
+from entities.keys import encode_key
+from pivot import (
+    AnyPivotItem,
+    PivotAssetItem,
+    PivotClassificationItem,
+    PivotGlossaryItem,
+    parse_item,
+)
+from purview import PriorState
+from purview.errors import PurviewError
+
+__all__ = ["bp"]
+
+logger = logging.getLogger(__name__)
+bp = df.Blueprint()
+
+INVALID_FINGERPRINT = "invalid"
+
+
+@bp.activity_trigger(input_name="request")
+def chunk_keys(request: dict[str, Any]) -> list[dict[str, Any]]:
+    """The sync-state identity of each record of a staged chunk: what ``begin`` needs, nothing more."""
+    keys = []
+    for record in resources.staging().iter_jsonl(request["ref"]):
+        if request.get("phase") == "invalid":
+            catalog, fingerprint, reason = request["catalog"], INVALID_FINGERPRINT, record["reason"]
+        else:
+            item = parse_item(record)
+            catalog, fingerprint, reason = item.catalog, item.fingerprint(), None
+        keys.append(
+            {
+                "entity_key": encode_key(catalog, record["kind"], record["external_id"]),
+                "sync_key": f"{catalog}|{record['kind']}|{record['external_id']}",
+                "kind": record["kind"],
+                "external_id": record["external_id"],
+                "fingerprint": fingerprint,
+                "reason": reason,
+            }
+        )
+    return keys
+
+
+@lru_cache(maxsize=8)
+def _index(ref: str | None) -> dict[str, dict[str, Any]]:
+    """A staged index by ref (immutable once written, so caching per worker is safe)."""
+    if ref is None:
+        return {}
+    value = resources.staging().get_json(ref)
+    assert isinstance(value, dict)
+    return value
+
+
+def _load_items(ref: str, wanted: set[str]) -> list[AnyPivotItem]:
+    items = []
+    for record in resources.staging().iter_jsonl(ref):
+        if f"{record['catalog']}|{record['kind']}|{record['external_id']}" in wanted:
+            items.append(parse_item(record))
+    return items
+
+
+def _write(
+    phase: str, items: list[AnyPivotItem], priors: dict[str, PriorState], request: dict[str, Any], dry: bool
+) -> list[dict[str, Any]]:
+    gateway = resources.gateway()
+    catalog = resources.catalog(request["catalog"])
+    guid_index = _index(request.get("index_ref"))
+    term_guids = guid_index.get("glossary_term", {})
+    if phase == "classifications":
+        classes = [i for i in items if isinstance(i, PivotClassificationItem)]
+        if dry:
+            return [{"sync_key": i.sync_key, "action": "upsert", "diffs": []} for i in classes]
+        return [r.model_dump(mode="json") for r in gateway.ensure_classifications(classes)]
+    if phase == "glossary_terms":
+        terms = [i for i in items if isinstance(i, PivotGlossaryItem)]
+        call = gateway.plan_terms if dry else gateway.upsert_terms
+        results = call(terms, prior=priors, term_guids=term_guids, default_glossary=catalog.glossary)
+        return [r.model_dump(mode="json") for r in results]
+    assets = [i for i in items if isinstance(i, PivotAssetItem)]
+    call_assets = gateway.plan_assets if dry else gateway.upsert_assets
+    results_assets = call_assets(
+        assets,
+        prior=priors,
+        asset_refs=_index(request.get("asset_index_ref")),
+        term_guids=term_guids,
+        default_collection=catalog.target_collection,
+    )
+    return [r.model_dump(mode="json") for r in results_assets]
+
+
+@bp.activity_trigger(input_name="request")
+def upsert_batch(request: dict[str, Any]) -> dict[str, Any]:
+    """Write one batch of a chunk to Purview (or plan it when ``dry_run``); stage its guid index.
+
+    ``decisions``: sync_key → ``{"decision", "purview_guid", "assigned_terms", "assigned_classifications"}``
+    from ``sync_state.begin`` (or ``get`` in a dry run). Returns per-item results and the index ref.
+    """
+    decisions: dict[str, dict[str, Any]] = request["decisions"]
+    dry = bool(request.get("dry_run"))
+    to_write = {key for key, d in decisions.items() if d["decision"] == "proceed"}
+    priors = {
+        key: PriorState(
+            guid=d.get("purview_guid"),
+            assigned_terms=tuple(d.get("assigned_terms") or ()),
+            assigned_classifications=tuple(d.get("assigned_classifications") or ()),
+        )
+        for key, d in decisions.items()
+    }
+    gateway = resources.gateway()
+    before = _calls(gateway.stats())
+    results: list[dict[str, Any]] = []
+    if to_write:
+        items = _load_items(request["ref"], to_write)
+        try:
+            results = _write(request["phase"], items, priors, request, dry)
+        except PurviewError as exc:
+            logger.warning("batch %s failed: %s", request.get("batch_id"), exc)
+            results = [
+                {"sync_key": key, "status": "failed", "reason": str(exc), "error_code": exc.error_code}
+                for key in sorted(to_write)
+            ]
+    index: dict[str, dict[str, Any]] = {}
+    for key, decision in decisions.items():
+        if decision["decision"] in ("unchanged", "skip") and decision.get("purview_guid"):
+            _, kind, external_id = key.split("|", 2)
+            index.setdefault(kind, {})[external_id] = decision["purview_guid"]
+    for result in results:
+        if result.get("guid"):
+            _, kind, external_id = result["sync_key"].split("|", 2)
+            index.setdefault(kind, {})[external_id] = result["guid"]
+    staging = resources.staging()
+    batch_id = request["batch_id"]
+    index_ref = staging.put_json(request["run_id"], f"index/parts/{batch_id}.json", index) if index else None
+    plan_ref = (
+        staging.put_json(request["run_id"], f"plan/{batch_id}.json", results) if dry and results else None
+    )
+    after = _calls(gateway.stats())
+    calls = {kind: after[kind] - before[kind] for kind in after}
+    return {"results": _compact(results, dry), "index_ref": index_ref, "plan_ref": plan_ref, "calls": calls}
+
+
+def _compact(results: list[dict[str, Any]], dry: bool) -> list[dict[str, Any]]:
+    """What the orchestrator needs of each result (diffs of a plan stay staged, not in history)."""
+    keep = (
+        "sync_key",
+        "status",
+        "guid",
+        "qualified_name",
+        "reason",
+        "assigned_terms",
+        "assigned_classifications",
+        "action",
+    )
+    compact = []
+    for result in results:
+        entry = {k: result[k] for k in keep if result.get(k) is not None}
+        if dry:
+            entry["diff_count"] = len(result.get("diffs") or ())
+        compact.append(entry)
+    return compact
+
+
+_READ_MARKERS = (".get", ".list", ".read", ".terms", "search", "GET ")
+
+
+def _calls(stats: dict[str, Any]) -> dict[str, int]:
+    """Purview HTTP attempts so far, split into reads and writes (by operation name)."""
+    counts = {"read": 0, "write": 0}
+    for operation, n in stats.get("by_operation", {}).items():
+        counts["read" if any(m in operation for m in _READ_MARKERS) else "write"] += int(n)
+    return counts
+
+
+@bp.activity_trigger(input_name="request")
+def merge_index(request: dict[str, Any]) -> str | None:
+    """Merge guid index parts (and the previous index) into one staged index for the next wave."""
+    merged: dict[str, dict[str, Any]] = {}
+    for ref in request["refs"]:
+        if ref is None:
+            continue
+        for kind, entries in _index(ref).items():
+            merged.setdefault(kind, {}).update(entries)
+    if not merged:
+        return None
+    return resources.staging().put_json(request["run_id"], f"index/merged-{request['name']}.json", merged)

@@ -1,0 +1,49 @@
+"""The durable entity functions: thin wrappers over the pure state machines.
+
+Each operation is parsed and validated first, then applied; only then is state touched, because entities have
+no rollback. An invalid operation raises (the caller sees the error) and leaves the state as it was. ``now``
+comes from the caller (the orchestrator's replay-safe clock) when given, else the wall clock.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import azure.durable_functions as df
+
+from entities import catalog as catalog_machine
+from entities import sync_state as sync_machine
+
+__all__ = ["bp"]
+
+logger = logging.getLogger(__name__)
+bp = df.Blueprint()
+
+
+@bp.entity_trigger(context_name="context")
+def sync_state(context: df.DurableEntityContext) -> None:
+    """Per-object lock and sync state, keyed ``{catalog}|{kind}|{external_id}`` (see entities/keys.py)."""
+    operation = sync_machine.parse_operation(
+        context.operation_name or "", context.get_input(), entity_key=context.entity_key
+    )
+    raw: Any = context.get_state(lambda: None)
+    state = sync_machine.SyncState.from_json(raw) if raw else None
+    transition = sync_machine.apply(state, operation, datetime.now(UTC))
+    if transition.new_state is None:
+        context.destruct_on_exit()  # also keeps a `get` of an absent object from creating it
+    elif transition.new_state is not state:
+        context.set_state(transition.new_state.to_json())
+    context.set_result(transition.result)
+
+
+@bp.entity_trigger(context_name="context")
+def catalog(context: df.DurableEntityContext) -> None:
+    """One catalog's runs registry, keyed by catalog name."""
+    operation = catalog_machine.parse_operation(context.operation_name or "", context.get_input())
+    state = catalog_machine.CatalogState.from_json(context.get_state(lambda: None))
+    transition = catalog_machine.apply(state, operation, datetime.now(UTC))
+    if transition.new_state is not state:
+        context.set_state(transition.new_state.to_json())
+    context.set_result(transition.result)

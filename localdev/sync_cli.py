@@ -1,0 +1,156 @@
+"""``python -m localdev sync CATALOG`` and ``python -m localdev cleanup [CATALOG]``: one run, to completion.
+
+The command lines and the ``--json`` keys are a public interface (scripts and CI use them):
+
+- sync: ``{"catalog", "run_id", "status", "counts": {kind: {created, updated, unchanged, skipped, failed,
+  deleted}}, "purview_calls": {"read", "write"}, "duration_s", "errors": [...]}``
+- cleanup: ``{"catalog", "status": "completed"|"blocked", "stale", "deleted", "errors"}`` (one object per
+  catalog; a list when no catalog is named)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from localdev.session import LocalApp, RunFailed
+
+__all__ = ["add_cleanup_arguments", "add_sync_arguments", "run_cleanup", "run_sync", "sync_report"]
+
+console = Console()
+errors = Console(stderr=True)
+SYNC_KEYS = ("catalog", "run_id", "status", "counts", "purview_calls", "duration_s", "errors")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--catalogs", type=Path, default=None, help="catalogs file (default: catalogs.yaml)")
+    parser.add_argument(
+        "--purview-endpoint", default=None, help="Purview/emulator base URL (default: start one)"
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, default=Path(".localdev"), help="state folder (default .localdev)"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+
+
+def add_sync_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("catalog", help="catalog name from the catalogs file")
+    parser.add_argument("--dry-run", action="store_true", help="plan only: write nothing to Purview or state")
+    _common(parser)
+
+
+def add_cleanup_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("catalog", nargs="?", default=None, help="one catalog (default: all)")
+    parser.add_argument("--force", action="store_true", help="delete even above max_delete_fraction")
+    _common(parser)
+
+
+def sync_report(output: dict[str, Any]) -> dict[str, Any]:
+    """The public JSON of one sync run, from the orchestration's output."""
+    report = {key: output.get(key) for key in SYNC_KEYS}
+    report["rejected"] = output.get("rejected", 0)
+    report["error_count"] = output.get("error_count", len(output.get("errors") or []))
+    return report
+
+
+def _app(args: argparse.Namespace) -> LocalApp:
+    return LocalApp(
+        data_dir=args.data_dir, catalogs_file=args.catalogs, purview_endpoint=args.purview_endpoint
+    )
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    try:
+        with _app(args) as app:
+            params = {"dry_run": "true"} if args.dry_run else {}
+            if args.json or not sys.stderr.isatty():
+                status = app.start_and_wait(f"catalogs/{args.catalog}/sync", params=params)
+            else:
+                status = _with_progress(app, args.catalog, params)
+    except RunFailed as exc:
+        errors.print(f"[red]error[/red]: {exc}", highlight=False)
+        return 1
+    if status["runtimeStatus"] != "Completed":
+        errors.print(
+            f"[red]sync {status['runtimeStatus'].lower()}[/red]: {status.get('output')}", highlight=False
+        )
+        return 1
+    report = sync_report(status["output"])
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        _print_sync(report)
+    return 0 if report["status"] in ("completed", "dry_run") else 1
+
+
+def _with_progress(app: LocalApp, catalog: str, params: dict[str, str]) -> dict[str, Any]:
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=errors, transient=True) as progress:
+        task = progress.add_task(f"sync {catalog}: starting", total=None)
+
+        def show(status: dict[str, Any]) -> None:
+            custom = status.get("customStatus") or {}
+            if isinstance(custom, dict):
+                done = sum(sum(c.values()) for c in (custom.get("counts") or {}).values())
+                progress.update(
+                    task, description=f"sync {catalog}: {custom.get('phase', '…')} ({done} objects)"
+                )
+
+        return app.start_and_wait(f"catalogs/{catalog}/sync", params=params, on_status=show)
+
+
+def _print_sync(report: dict[str, Any]) -> None:
+    table = Table(title=f"{report['catalog']} — run {report['run_id']} — {report['status']}")
+    table.add_column("kind")
+    counters = ("created", "updated", "unchanged", "skipped", "failed", "deleted")
+    for counter in counters:
+        table.add_column(counter, justify="right")
+    for kind, counts in (report["counts"] or {}).items():
+        table.add_row(kind, *(str(counts.get(c, 0)) for c in counters))
+    console.print(table)
+    calls = report["purview_calls"] or {}
+    console.print(
+        f"Purview calls: {calls.get('read', 0)} read, {calls.get('write', 0)} write · "
+        f"duration {report['duration_s']} s · {report['error_count']} errors, "
+        f"{report['rejected']} rejected records"
+    )
+    for error in (report["errors"] or [])[:20]:
+        errors.print(f"  {error}", markup=False, highlight=False)
+
+
+def run_cleanup(args: argparse.Namespace) -> int:
+    params = {"force": "true"} if args.force else {}
+    if args.catalog:
+        params["catalog"] = args.catalog
+    try:
+        with _app(args) as app:
+            status = app.start_and_wait("cleanup", params=params)
+    except RunFailed as exc:
+        errors.print(f"[red]error[/red]: {exc}", highlight=False)
+        return 1
+    if status["runtimeStatus"] != "Completed":
+        errors.print(
+            f"[red]cleanup {status['runtimeStatus'].lower()}[/red]: {status.get('output')}", highlight=False
+        )
+        return 1
+    reports = [
+        {k: r.get(k) for k in ("catalog", "status", "stale", "deleted", "errors", "message")}
+        for r in status["output"]
+    ]
+    if args.json:
+        print(json.dumps(reports[0] if args.catalog and reports else reports, indent=2))
+    else:
+        table = Table(title="cleanup")
+        for column in ("catalog", "status", "stale", "deleted", "message"):
+            table.add_column(column)
+        for r in reports:
+            table.add_row(r["catalog"], r["status"], str(r["stale"]), str(r["deleted"]), r["message"] or "")
+        console.print(table)
+    return 0

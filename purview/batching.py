@@ -1,0 +1,227 @@
+"""Dependency-aware batching of entity payloads into bulk upsert requests (pure).
+
+Input: ``Unit``s (an asset and the columns that belong to it, all for one collection), whose references to
+other entities are ``{typeName, uniqueAttributes: {qualifiedName}}``. Output: ``Batch``es such that
+
+- every entity lands in exactly one batch, with a placeholder guid (``-1``, ``-2``, ...);
+- a unit is never split unless it alone exceeds the limit (then its owner comes first);
+- a reference to an entity in the same batch becomes that entity's placeholder guid; a reference to an entity
+  of another batch stays by unique attribute, and that batch comes earlier (referenced units first: strongly
+  connected units are kept together when they fit);
+- no batch holds more than ``max_entities`` entities, and all entities of a batch share one collection.
+
+pyapacheatlas' ``batch_dependent_entities`` ignores list-valued references and can split a table from its
+columns, which is why the gateway batches itself.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+__all__ = ["MAX_ENTITIES_LIMIT", "Batch", "Placement", "Unit", "iter_refs", "make_batches"]
+
+MAX_ENTITIES_LIMIT: Final = 1000
+"""Hard cap per bulk request (practitioners use 100-1,000; more fails or times out on real Purview)."""
+
+Key = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Entities written together: ``entities[0]`` is the owner (an asset), the rest belong to it."""
+
+    key: str
+    entities: tuple[dict[str, Any], ...]
+    collection: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where an entity of a unit went: the unit's key and the entity's index in ``Unit.entities``."""
+
+    unit_key: str
+    index: int
+
+
+@dataclass
+class Batch:
+    """One bulk upsert request: entities with placeholder guids, for one collection."""
+
+    collection: str | None
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    placements: dict[str, Placement] = field(default_factory=dict)
+
+    @property
+    def unit_keys(self) -> list[str]:
+        return list(dict.fromkeys(p.unit_key for p in self.placements.values()))
+
+
+def _ref_key(value: Any) -> Key | None:
+    if isinstance(value, dict) and "typeName" in value and isinstance(value.get("uniqueAttributes"), dict):
+        qualified_name = value["uniqueAttributes"].get("qualifiedName")
+        if isinstance(qualified_name, str):
+            return (value["typeName"], qualified_name)
+    return None
+
+
+def iter_refs(entity: dict[str, Any]) -> Iterator[tuple[str, int | None, dict[str, Any]]]:
+    """(attribute, list index or None, reference) for every object reference in ``relationshipAttributes``."""
+    for name, value in (entity.get("relationshipAttributes") or {}).items():
+        if isinstance(value, list):
+            for i, element in enumerate(value):
+                if isinstance(element, dict):
+                    yield name, i, element
+        elif isinstance(value, dict):
+            yield name, None, value
+
+
+def _entity_key(entity: dict[str, Any]) -> Key:
+    return (entity["typeName"], entity["attributes"]["qualifiedName"])
+
+
+def _components(edges: list[set[int]]) -> list[list[int]]:
+    """Strongly connected components (iterative Tarjan), each emitted after every component it reaches."""
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    on_stack: set[int] = set()
+    stack: list[int] = []
+    out: list[list[int]] = []
+    counter = 0
+    for root in range(len(edges)):
+        if root in index:
+            continue
+        work: list[tuple[int, Iterator[int]]] = [(root, iter(sorted(edges[root])))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            advanced = False
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges[child]))))
+                    advanced = True
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component: list[int] = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                out.append(sorted(component))
+    return out
+
+
+class _Packer:
+    def __init__(self, max_entities: int) -> None:
+        self.max_entities = max_entities
+        self.done: list[Batch] = []
+        self.open: dict[str | None, Batch] = {}
+        self.location: dict[Key, tuple[str, Batch]] = {}  # entity key -> (placeholder, batch)
+        self.counter = 0
+
+    def flush(self, collection: str | None) -> None:
+        batch = self.open.pop(collection, None)
+        if batch is not None and batch.entities:
+            self.done.append(batch)
+
+    def place(self, batch: Batch, unit: Unit, index: int) -> None:
+        self.counter += 1
+        placeholder = f"-{self.counter}"
+        entity = copy.deepcopy(unit.entities[index])
+        entity["guid"] = placeholder
+        batch.entities.append(entity)
+        batch.placements[placeholder] = Placement(unit.key, index)
+        self.location[_entity_key(entity)] = (placeholder, batch)
+
+    def add_group(self, units: list[Unit], targets: set[Key]) -> None:
+        size = sum(len(u.entities) for u in units)
+        collection = units[0].collection
+        # A referenced entity still in an open batch of another collection must be written first.
+        for key in targets:
+            where = self.location.get(key)
+            if where is not None:
+                for other, batch in list(self.open.items()):
+                    if batch is where[1] and other != collection:
+                        self.flush(other)
+        current = self.open.get(collection)
+        if current is not None and len(current.entities) + size > self.max_entities:
+            self.flush(collection)
+        if size > self.max_entities:
+            self.flush(collection)
+            for unit in units:
+                for index in range(len(unit.entities)):
+                    batch = self.open.setdefault(unit.collection, Batch(unit.collection))
+                    if len(batch.entities) >= self.max_entities:
+                        self.flush(unit.collection)
+                        batch = self.open.setdefault(unit.collection, Batch(unit.collection))
+                    self.place(batch, unit, index)
+            self.flush(collection)
+            return
+        for unit in units:
+            batch = self.open.setdefault(unit.collection, Batch(unit.collection))
+            for index in range(len(unit.entities)):
+                self.place(batch, unit, index)
+
+
+def _link(batches: list[Batch], location: dict[Key, tuple[str, Batch]]) -> None:
+    """Turn references to entities of the same batch into placeholder references."""
+    for batch in batches:
+        for entity in batch.entities:
+            for name, i, ref in list(iter_refs(entity)):
+                key = _ref_key(ref)
+                where = location.get(key) if key else None
+                if where is None or where[1] is not batch:
+                    continue
+                new_ref = {"guid": where[0], "typeName": ref["typeName"]}
+                if i is None:
+                    entity["relationshipAttributes"][name] = new_ref
+                else:
+                    entity["relationshipAttributes"][name][i] = new_ref
+
+
+def make_batches(units: Sequence[Unit], max_entities: int = 100) -> list[Batch]:
+    """Pack units into bulk requests (see the module docstring for the guarantees)."""
+    if not 1 <= max_entities <= MAX_ENTITIES_LIMIT:
+        raise ValueError(f"max_entities must be between 1 and {MAX_ENTITIES_LIMIT}")
+    owner_of: dict[Key, int] = {}
+    for position, unit in enumerate(units):
+        for entity in unit.entities:
+            owner_of.setdefault(_entity_key(entity), position)
+    edges: list[set[int]] = [set() for _ in units]
+    targets: list[set[Key]] = [set() for _ in units]
+    for position, unit in enumerate(units):
+        for entity in unit.entities:
+            for _, _, ref in iter_refs(entity):
+                key = _ref_key(ref)
+                if key is None or key not in owner_of:
+                    continue
+                targets[position].add(key)
+                if owner_of[key] != position:
+                    edges[position].add(owner_of[key])
+    packer = _Packer(max_entities)
+    for component in _components(edges):
+        group = [units[i] for i in component]
+        packer.add_group(group, set().union(*(targets[i] for i in component)))
+    for collection in list(packer.open):
+        packer.flush(collection)
+    _link(packer.done, packer.location)
+    return packer.done

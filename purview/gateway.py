@@ -1,0 +1,374 @@
+"""``PurviewGateway``: the facade activities call. Pivot items in, per-item JSON-able results out.
+
+Order of use in a sync: ``ensure_classifications`` (also bootstraps the project's custom types) →
+``upsert_terms`` (parents before children) → ``upsert_assets`` (datasets, then processes/lineage) →
+``delete`` for objects that vanished. ``plan_terms``/``plan_assets`` answer the dry run without writing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from pivot import PivotAssetItem, PivotClassificationItem, PivotGlossaryItem, QualifiedNameRef
+from purview.assets import AssetContext, AssetWork, prepare_assets
+from purview.batching import MAX_ENTITIES_LIMIT
+from purview.client import HttpSession, PurviewHttp, TokenCredential, account_endpoint
+from purview.collections import CollectionDirectory
+from purview.errors import NotFoundError, PurviewError
+from purview.glossary import GlossaryIndex, TermWork, prepare_terms, write_terms
+from purview.mapping import DEFAULT_COLUMN_SCHEMAS, ColumnSchema, EntityRef, map_classification
+from purview.ratelimit import TokenBucket
+from purview.reads import GuidCache
+from purview.results import DeleteResult, FieldDiff, ItemPlan, ItemResult, PriorState, failure
+from purview.retry import RetryPolicy
+from purview.typedefs import ensure_typedefs, project_typedefs, read_typedef, typedef_diffs
+from purview.writes import delete_guids, write_assets
+
+__all__ = ["PurviewGateway"]
+
+logger = logging.getLogger(__name__)
+
+PriorInput = Mapping[str, PriorState | Mapping[str, Any]] | None
+RefInput = Mapping[str, EntityRef | QualifiedNameRef | Mapping[str, str]] | None
+
+
+def _priors(prior: PriorInput) -> dict[str, PriorState]:
+    return {
+        k: v if isinstance(v, PriorState) else PriorState.model_validate(v) for k, v in (prior or {}).items()
+    }
+
+
+def _entity_ref(value: EntityRef | QualifiedNameRef | Mapping[str, str]) -> EntityRef:
+    if isinstance(value, EntityRef):
+        return value
+    if isinstance(value, QualifiedNameRef):
+        return EntityRef(value.type_name, value.qualified_name)
+    return EntityRef(value["type_name"], value["qualified_name"])
+
+
+class PurviewGateway:
+    """Upserts pivot items into one Purview account (or the local emulator, or an Atlas server).
+
+    >>> gateway = PurviewGateway(endpoint="http://127.0.0.1:8585", capacity_units=1)   # emulator, no auth
+    >>> gateway.batch_size
+    100
+
+    In Azure pass ``account_name`` and a ``ManagedIdentityCredential`` (``DefaultAzureCredential`` locally).
+    Every number is a constructor argument; the gateway reads no environment variables. Gateways in one
+    worker process should share one ``limiter`` (a ``TokenBucket``) so that together they keep the pace.
+    """
+
+    def __init__(
+        self,
+        *,
+        account_name: str | None = None,
+        endpoint: str | None = None,
+        credential: TokenCredential | None = None,
+        session: HttpSession | None = None,
+        capacity_units: float | None = 10,
+        utilisation: float = 0.8,
+        limiter: TokenBucket | None = None,
+        batch_size: int = 100,
+        read_chunk: int = 50,
+        retry: RetryPolicy | None = None,
+        timeout: float = 30.0,
+        atlas_path: str = "/datamap/api/atlas/v2",
+        parent_collection: str | None = None,
+        create_collections: bool = False,
+        column_schemas: Mapping[str, ColumnSchema] | None = None,
+        http: PurviewHttp | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not 1 <= batch_size <= MAX_ENTITIES_LIMIT:
+            raise ValueError(f"batch_size must be between 1 and {MAX_ENTITIES_LIMIT}")
+        if http is None:
+            if (account_name is None) == (endpoint is None):
+                raise ValueError("give exactly one of account_name (Purview) or endpoint (emulator/Atlas)")
+            base = account_endpoint(account_name) if account_name else str(endpoint)
+            http = PurviewHttp(
+                base,
+                credential=credential,
+                session=session,
+                timeout=timeout,
+                retry=retry,
+                capacity_units=capacity_units,
+                utilisation=utilisation,
+                limiter=limiter,
+                atlas_path=atlas_path,
+                sleep=sleep,
+            )
+        self.http = http
+        self.batch_size = batch_size
+        self.read_chunk = read_chunk
+        self.column_schemas = dict(column_schemas or DEFAULT_COLUMN_SCHEMAS)
+        self.collections = CollectionDirectory(
+            http, parent=parent_collection, create_missing=create_collections
+        )
+        self.cache = GuidCache()
+        self._types_ready = False
+
+    def stats(self) -> dict[str, Any]:
+        """Purview calls (per operation), retries, throttled answers and pacing waits so far."""
+        return self.http.stats.as_json()
+
+    # region typedefs
+    def bootstrap_types(self) -> dict[str, str]:
+        """Create or update the project's custom types; def name → created/updated/unchanged/failed."""
+        outcome = ensure_typedefs(self.http, project_typedefs())
+        for name, error in outcome.errors.items():
+            logger.error("custom type %s: %s", name, error)
+        self._types_ready = not outcome.errors
+        return outcome.status
+
+    def ensure_classifications(self, items: Sequence[PivotClassificationItem]) -> list[ItemResult]:
+        """Create or update the classification defs (and bootstrap the custom types once)."""
+        if not self._types_ready:
+            self.bootstrap_types()
+        outcome = ensure_typedefs(self.http, [map_classification(i) for i in items])
+        results = []
+        for item in items:
+            name = item.classification_name
+            status = outcome.status.get(name, "failed")
+            if status == "failed":
+                results.append(
+                    failure(item.sync_key, outcome.errors.get(name) or PurviewError("not written"))
+                )
+            else:
+                results.append(ItemResult(sync_key=item.sync_key, status=status, qualified_name=name))
+        return results
+
+    def plan_classifications(self, items: Sequence[PivotClassificationItem]) -> list[ItemPlan]:
+        """Dry run of ``ensure_classifications``: create / update (with diffs) / unchanged; reads only."""
+        plans = []
+        for item in items:
+            wanted = map_classification(item)
+            try:
+                current = read_typedef(self.http, "CLASSIFICATION", item.classification_name)
+            except PurviewError as exc:
+                plans.append(ItemPlan(sync_key=item.sync_key, action="fail", reason=str(exc)))
+                continue
+            diffs = typedef_diffs(wanted, current)
+            action = "create" if current is None else "update" if diffs else "unchanged"
+            plans.append(
+                ItemPlan(
+                    sync_key=item.sync_key,
+                    action=action,
+                    guid=(current or {}).get("guid"),
+                    qualified_name=item.classification_name,
+                    diffs=tuple(diffs),
+                )
+            )
+        return plans
+
+    # endregion
+
+    # region glossary
+    def _terms(
+        self,
+        items: Sequence[PivotGlossaryItem],
+        prior: PriorInput,
+        term_guids: Mapping[str, str] | None,
+        default_glossary: str | None,
+        dry_run: bool,
+    ) -> list[TermWork]:
+        index = GlossaryIndex(self.http, create_missing=not dry_run)
+        works = prepare_terms(index, items, _priors(prior), default_glossary=default_glossary)
+        write_terms(index, works, term_guids or {}, self.cache, dry_run=dry_run)
+        return works
+
+    def upsert_terms(
+        self,
+        items: Sequence[PivotGlossaryItem],
+        *,
+        prior: PriorInput = None,
+        term_guids: Mapping[str, str] | None = None,
+        default_glossary: str | None = None,
+    ) -> list[ItemResult]:
+        """Create or update glossary terms, parents first. ``term_guids``: external_id → guid of terms
+        outside this call that items refer to (parents, synonyms, related)."""
+        results = []
+        for work in self._terms(items, prior, term_guids, default_glossary, dry_run=False):
+            if work.error is not None:
+                results.append(failure(work.item.sync_key, work.error))
+                continue
+            status = "created" if work.created else "updated" if work.written else "unchanged"
+            results.append(
+                ItemResult(
+                    sync_key=work.item.sync_key,
+                    status=status,
+                    guid=work.guid,
+                    qualified_name=work.qualified_name,
+                    changes=int(work.written),
+                )
+            )
+        return results
+
+    def plan_terms(
+        self,
+        items: Sequence[PivotGlossaryItem],
+        *,
+        prior: PriorInput = None,
+        term_guids: Mapping[str, str] | None = None,
+        default_glossary: str | None = None,
+    ) -> list[ItemPlan]:
+        """Dry run of ``upsert_terms``: what would change, with field-level diffs (nothing is written: the
+        terms of a missing glossary are all reported as creates)."""
+        plans = []
+        for work in self._terms(items, prior, term_guids, default_glossary, dry_run=True):
+            if work.error is not None:
+                plans.append(ItemPlan(sync_key=work.item.sync_key, action="fail", reason=str(work.error)))
+                continue
+            action = "create" if work.current is None else "update" if work.diffs else "unchanged"
+            plans.append(
+                ItemPlan(
+                    sync_key=work.item.sync_key,
+                    action=action,
+                    guid=work.guid,
+                    qualified_name=(work.current or {}).get("qualifiedName"),
+                    diffs=tuple(work.diffs),
+                )
+            )
+        return plans
+
+    # endregion
+
+    # region assets
+    def _prepare(
+        self,
+        items: Sequence[PivotAssetItem],
+        prior: PriorInput,
+        asset_refs: RefInput,
+        term_guids: Mapping[str, str] | None,
+        default_collection: str | None,
+    ) -> list[AssetWork]:
+        context = AssetContext(
+            asset_refs={k: _entity_ref(v) for k, v in (asset_refs or {}).items()},
+            term_guids=dict(term_guids or {}),
+            default_collection=default_collection,
+        )
+        return prepare_assets(
+            self.http,
+            items,
+            _priors(prior),
+            context,
+            collections=self.collections,
+            column_schemas=self.column_schemas,
+            cache=self.cache,
+            read_chunk=self.read_chunk,
+        )
+
+    def upsert_assets(
+        self,
+        items: Sequence[PivotAssetItem],
+        *,
+        prior: PriorInput = None,
+        asset_refs: RefInput = None,
+        term_guids: Mapping[str, str] | None = None,
+        default_collection: str | None = None,
+    ) -> list[ItemResult]:
+        """Create or update assets with their columns, lineage, terms and classifications.
+
+        ``prior``: sync_key → ``PriorState`` (what the sync assigned before). ``asset_refs``: external_id →
+        ``{type_name, qualified_name}`` for same-catalog assets outside the batch. ``term_guids``: term
+        external_id → Purview guid. Results list the assignment keys the sync owns now.
+        """
+        works = self._prepare(items, prior, asset_refs, term_guids, default_collection)
+        write_assets(self.http, [w for w in works if w.ok], max_entities=self.batch_size, cache=self.cache)
+        results = []
+        for work in works:
+            if work.error is not None:
+                results.append(
+                    failure(work.item.sync_key, work.error, qualified_name=work.item.qualified_name)
+                )
+                continue
+            status = "created" if work.created else "updated" if work.changes else "unchanged"
+            results.append(
+                ItemResult(
+                    sync_key=work.item.sync_key,
+                    status=status,
+                    guid=work.guid,
+                    qualified_name=work.item.qualified_name,
+                    assigned_terms=tuple(sorted(work.terms.owned)),
+                    assigned_classifications=tuple(sorted(work.classifications.owned)),
+                    changes=work.changes,
+                )
+            )
+        return results
+
+    def plan_assets(
+        self,
+        items: Sequence[PivotAssetItem],
+        *,
+        prior: PriorInput = None,
+        asset_refs: RefInput = None,
+        term_guids: Mapping[str, str] | None = None,
+        default_collection: str | None = None,
+    ) -> list[ItemPlan]:
+        """Dry run of ``upsert_assets``: reads only, field-level diffs per item."""
+        plans = []
+        for work in self._prepare(items, prior, asset_refs, term_guids, default_collection):
+            if work.error is not None:
+                plans.append(ItemPlan(sync_key=work.item.sync_key, action="fail", reason=str(work.error)))
+                continue
+            diffs: tuple[FieldDiff, ...] = tuple(work.diffs)
+            action = "create" if work.created else "update" if work.changes else "unchanged"
+            plans.append(
+                ItemPlan(
+                    sync_key=work.item.sync_key,
+                    action=action,
+                    guid=work.guid,
+                    qualified_name=work.item.qualified_name,
+                    diffs=diffs,
+                )
+            )
+        return plans
+
+    # endregion
+
+    def delete_terms(self, guids: Sequence[str]) -> list[DeleteResult]:
+        """Delete glossary terms one by one (Purview refuses to delete a term still assigned to entities:
+        that term fails with the reason); a term Purview does not know counts as deleted."""
+        results: list[DeleteResult] = []
+        for guid in dict.fromkeys(guids):
+            try:
+                self.http.atlas("DELETE", f"/glossary/term/{guid}", operation="term.delete")
+                results.append(DeleteResult(guid=guid, status="deleted"))
+            except NotFoundError:
+                results.append(DeleteResult(guid=guid, status="deleted"))
+            except PurviewError as exc:
+                results.append(DeleteResult(guid=guid, status="failed", reason=str(exc)))
+        return results
+
+    def delete_classifications(self, names: Sequence[str]) -> list[DeleteResult]:
+        """Delete classification defs by name (``DeleteResult.guid`` holds the name); Purview refuses while
+        entities still carry the classification; an unknown name counts as deleted."""
+        results: list[DeleteResult] = []
+        for name in dict.fromkeys(names):
+            try:
+                self.http.atlas("DELETE", f"/types/typedef/name/{name}", operation="typedef.delete")
+                results.append(DeleteResult(guid=name, status="deleted"))
+            except NotFoundError:
+                results.append(DeleteResult(guid=name, status="deleted"))
+            except PurviewError as exc:
+                results.append(DeleteResult(guid=name, status="failed", reason=str(exc)))
+        return results
+
+    def delete(self, guids: Sequence[str]) -> list[DeleteResult]:
+        """Delete assets (entities) by guid in batches; a guid Purview does not know counts as deleted.
+        Columns owned by a deleted asset go with it. Use ``delete_terms`` for glossary terms."""
+        results: list[DeleteResult] = []
+        unique = list(dict.fromkeys(guids))
+        for start in range(0, len(unique), self.batch_size):
+            chunk = unique[start : start + self.batch_size]
+            try:
+                delete_guids(self.http, chunk, chunk=self.batch_size)
+                self.cache.forget(chunk)
+                results += [DeleteResult(guid=g, status="deleted") for g in chunk]
+            except NotFoundError:
+                results += [DeleteResult(guid=g, status="deleted") for g in chunk]
+            except PurviewError as exc:
+                results += [DeleteResult(guid=g, status="failed", reason=str(exc)) for g in chunk]
+        return results

@@ -1,0 +1,119 @@
+"""Acceptance: at 1 capacity unit with 10% injected 5xx, everything lands once and the pace stays ≤ 25/s."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from localdev.purview import EmulatorServer
+from purview import GENERIC_PROCESS, PurviewGateway, RetryPolicy
+from tests.integration.gateway.dataset import dataset
+
+TABLES = 24
+
+
+class TimedSession(requests.Session):
+    """A session that records when each request was sent (to measure the client's real pace)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[float] = []
+        self._lock = threading.Lock()
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        with self._lock:
+            self.sent.append(time.monotonic())
+        return super().request(method, url, *args, **kwargs)
+
+
+@pytest.fixture
+def throttled_emulator() -> Iterator[EmulatorServer]:
+    with EmulatorServer(port=0, capacity_units=1, error_rate=0.1, seed=7) as server:
+        yield server
+
+
+def max_in_window(stamps: list[float], window: float = 1.0) -> int:
+    best, start = 0, 0
+    for end, stamp in enumerate(stamps):
+        while stamp - stamps[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+@pytest.mark.timeout(180)
+def test_lands_everything_at_one_capacity_unit_with_faults(throttled_emulator: EmulatorServer) -> None:
+    session = TimedSession()
+    gateway = PurviewGateway(
+        endpoint=throttled_emulator.url,
+        session=session,
+        capacity_units=1,
+        create_collections=True,
+        retry=RetryPolicy(max_attempts=8, base_delay=0.2, max_delay=5, deadline_seconds=60),
+    )
+    data = dataset(tables=TABLES, columns=5, processes=6)
+    started = time.monotonic()
+    classes = gateway.ensure_classifications(data.classifications)
+    terms = gateway.upsert_terms(data.terms)
+    term_guids = {t.external_id: str(r.guid) for t, r in zip(data.terms, terms, strict=True)}
+    tables = gateway.upsert_assets(data.tables, term_guids=term_guids)
+    refs = {
+        t.external_id: {"type_name": t.type_name, "qualified_name": t.qualified_name} for t in data.tables
+    }
+    processes = gateway.upsert_assets(data.processes, term_guids=term_guids, asset_refs=refs)
+    again = gateway.upsert_assets(data.tables, term_guids=term_guids)
+    elapsed = time.monotonic() - started
+
+    for results in (classes, terms, tables, processes):
+        assert {r.status for r in results} == {"created"}, [r.reason for r in results if r.reason][:3]
+    assert {r.status for r in again} == {"unchanged"}
+    stats = throttled_emulator.stats()
+    counts = stats["entities"]
+    assert counts["azure_sql_table"] == TABLES  # no duplicates despite retried writes
+    assert counts["azure_sql_column"] == TABLES * 5
+    assert counts[GENERIC_PROCESS] == 6
+    assert counts["AtlasGlossaryTerm"] == 60 and counts["AtlasGlossary"] == 3
+
+    ours = gateway.stats()
+    assert ours["retries"] > 0  # the injected 5xx were met and retried
+    served = sum(stats["requests"].values())
+    assert served == ours["calls"] == len(session.sent)
+    assert served / elapsed <= 25
+    assert max_in_window(session.sent) <= 25
+    assert stats["throttled"] <= 2  # pacing keeps clear of the server's limit
+
+
+@pytest.mark.timeout(120)
+def test_client_timeouts_are_retried() -> None:
+    with EmulatorServer(port=0, timeout_rate=0.3, timeout_s=2, seed=3) as server:
+        gateway = PurviewGateway(
+            endpoint=server.url,
+            capacity_units=None,
+            timeout=0.5,
+            retry=RetryPolicy(max_attempts=8, base_delay=0.05, max_delay=0.2, deadline_seconds=60),
+        )
+        items = dataset(tables=6, columns=3, processes=0).tables
+        bare = [
+            i.model_copy(update={"target_collection": None, "glossary_items": (), "classification_items": ()})
+            for i in items
+        ]
+        bare = [
+            i.model_copy(
+                update={
+                    "columns": tuple(
+                        c.model_copy(update={"glossary_items": (), "classification_items": ()})
+                        for c in i.columns
+                    )
+                }
+            )
+            for i in bare
+        ]
+        results = gateway.upsert_assets(bare)
+        assert {r.status for r in results} == {"created"}, [r.reason for r in results]
+        assert gateway.stats()["retries"] > 0
+        assert server.stats()["entities"]["azure_sql_table"] == 6

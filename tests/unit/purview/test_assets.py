@@ -1,0 +1,132 @@
+"""The per-item decision of an asset upsert (pure): what to write, delete, move and assign."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from pivot import PivotAssetItem
+from purview.assets import AssetWork, _decide
+from purview.mapping import EntityRef, map_asset
+from purview.reads import CurrentEntity
+from purview.results import PriorState
+from tests.unit.pivot.builders import asset_json
+
+TERM = "term-guid-1"
+
+
+def item(**overrides: Any) -> PivotAssetItem:
+    data = asset_json(
+        target_collection="sales",
+        glossary_items=["t1"],
+        classification_items=["PII"],
+        columns=[
+            {"name": "id", "data_type": "int", "classification_items": ["KEY"]},
+            {"name": "email", "data_type": "varchar", "glossary_items": ["t1"]},
+        ],
+    )
+    data.update(overrides)
+    return PivotAssetItem.model_validate(data)
+
+
+def work_for(
+    pivot: PivotAssetItem, current: CurrentEntity | None, prior: PriorState | None = None
+) -> AssetWork:
+    mapped = map_asset(
+        pivot,
+        resolve_ref=lambda ref: EntityRef("x", "y"),
+        resolve_term=lambda ref: TERM,
+    )
+    work = AssetWork(pivot, prior or PriorState(), mapped=mapped, collection="sales", current=current)
+    guids = {EntityRef(pivot.type_name, pivot.qualified_name): "g-table"}
+    _decide(work, guids.get)
+    return work
+
+
+def as_read(pivot: PivotAssetItem) -> CurrentEntity:
+    """What Purview would hold after writing ``pivot`` (with its assignments)."""
+    mapped = map_asset(pivot, resolve_ref=lambda ref: EntityRef("x", "y"), resolve_term=lambda ref: TERM)
+
+    def read(payload: dict[str, Any], guid: str, terms: bool, classes: list[str]) -> dict[str, Any]:
+        body = copy.deepcopy(payload)
+        rels = body.setdefault("relationshipAttributes", {})
+        for name, value in list(rels.items()):
+            rels[name] = {"guid": "g-table", "typeName": value["typeName"]}
+        rels["meanings"] = [{"guid": TERM, "relationshipGuid": f"rel-{guid}"}] if terms else []
+        body.update(guid=guid, collectionId="sales", classifications=[{"typeName": c} for c in classes])
+        return body
+
+    entity = read(mapped.entity, "g-table", True, ["PII"])
+    children = {
+        c["attributes"]["qualifiedName"]: read(c, f"g-{c['attributes']['name']}", name == "email", classes)
+        for c, name, classes in zip(mapped.columns, ["id", "email"], [["KEY"], []], strict=True)
+    }
+    return CurrentEntity(entity, children)
+
+
+def test_new_asset_writes_everything_with_assignments_in_the_payload() -> None:
+    work = work_for(item(), None)
+    assert work.write_owner and work.write_columns == [0, 1] and not work.move
+    owner, id_column, email_column = work.payloads()
+    assert owner["relationshipAttributes"]["meanings"] == [{"guid": TERM}]
+    assert owner["classifications"] == [{"typeName": "PII"}]
+    assert id_column["classifications"] == [{"typeName": "KEY"}]
+    assert email_column["relationshipAttributes"]["meanings"] == [{"guid": TERM}]
+    assert work.terms.owned == {TERM, f"{TERM}@email"}
+    assert work.classifications.owned == {"PII", "KEY@id"}
+
+
+def test_identical_asset_writes_nothing_and_keeps_ownership() -> None:
+    prior = PriorState(
+        guid="g-table", assigned_terms=(TERM, f"{TERM}@email"), assigned_classifications=("PII", "KEY@id")
+    )
+    work = work_for(item(), as_read(item()), prior)
+    assert work.changes == 0 and work.payloads() == [] and work.diffs == []
+    assert work.guid == "g-table" and work.column_guids == {"id": "g-id", "email": "g-email"}
+    assert work.terms.owned == {TERM, f"{TERM}@email"}
+
+
+def test_one_changed_column_writes_only_that_column_without_assignments() -> None:
+    changed = item(
+        columns=[
+            {"name": "id", "data_type": "bigint", "classification_items": ["KEY"]},
+            {"name": "email", "data_type": "varchar", "glossary_items": ["t1"]},
+        ]
+    )
+    work = work_for(changed, as_read(item()))
+    assert not work.write_owner and work.write_columns == [0]
+    (payload,) = work.payloads()
+    assert payload["attributes"]["data_type"] == "bigint" and "classifications" not in payload
+    assert [d.path for d in work.diffs] == ["columns[id].attributes.data_type"]
+
+
+def test_removed_column_is_deleted_and_new_one_created() -> None:
+    current = as_read(item())
+    fewer = item(
+        columns=[
+            {"name": "id", "data_type": "int", "classification_items": ["KEY"]},
+            {"name": "phone", "classification_items": ["PII"]},
+        ]
+    )
+    work = work_for(fewer, current)
+    assert work.delete_columns == {"mssql://srv/db/dbo/orders#email": "g-email"}
+    assert work.write_columns == [1] and work.new_targets == {"phone"}
+    (payload,) = work.payloads()
+    assert payload["classifications"] == [{"typeName": "PII"}]
+
+
+def test_other_collection_means_a_move() -> None:
+    current = as_read(item())
+    current.entity["collectionId"] = "finance"
+    work = work_for(item(), current)
+    assert work.move and [d.path for d in work.diffs] == ["collection"]
+
+
+def test_existing_entity_assignments_go_through_the_endpoints() -> None:
+    prior = PriorState(assigned_terms=(TERM,), assigned_classifications=("PII",))
+    work = work_for(item(glossary_items=[], classification_items=["NEW"]), as_read(item()), prior)
+    assert work.terms.remove == {"": {TERM}}
+    assert work.classifications.add == {"": {"NEW"}} and work.classifications.remove == {"": {"PII"}}
+    assert work.payloads() == []  # nothing to write in the entity itself
+    assert work.relationship_guids[("", TERM)] == "rel-g-table"
+    assert {d.path for d in work.diffs} == {"terms", "classifications"}

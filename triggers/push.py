@@ -1,0 +1,59 @@
+"""Event Hub triggers: one per push catalog (hub name = catalog name), cardinality many.
+
+A batch is decoded by the catalog's connector, staged, and imported by an ``ingest_events`` orchestration
+whose instance id derives from the partition and the batch's first sequence number, so a redelivered batch
+(after a worker crash, before the checkpoint) is recognised and not imported twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import azure.durable_functions as df
+import azure.functions as func
+
+from activities import resources
+from triggers.starters import start_ingest
+
+__all__ = ["bp", "event_function_name", "partition_of"]
+
+logger = logging.getLogger(__name__)
+bp = df.Blueprint()
+
+
+def event_function_name(catalog: str) -> str:
+    return "events_" + re.sub(r"[^a-z0-9]", "_", catalog)
+
+
+def partition_of(event: func.EventHubEvent) -> str:
+    """The partition id from the trigger metadata (falls back to the partition key, then "0")."""
+    metadata = event.metadata or {}
+    context = metadata.get("PartitionContext") or {}
+    if isinstance(context, dict) and context.get("PartitionId") is not None:
+        return str(context["PartitionId"])
+    return str(event.partition_key or "0")
+
+
+def _register_event_trigger(catalog: str, connection: str) -> None:
+    @bp.function_name(event_function_name(catalog))
+    @bp.event_hub_message_trigger(
+        arg_name="events", event_hub_name=catalog, connection=connection, cardinality="many"
+    )
+    @bp.durable_client_input(client_name="client")
+    async def on_events(events: list[func.EventHubEvent], client: df.DurableOrchestrationClient) -> None:
+        if not events:
+            return
+        first = min((e.sequence_number for e in events if e.sequence_number is not None), default=0)
+        instance_id, started = await start_ingest(
+            client, catalog, partition_of(events[0]), first, [e.get_body() for e in events]
+        )
+        logger.info(
+            "%d events of %s: %s%s", len(events), catalog, instance_id, "" if started else " (redelivery)"
+        )
+
+
+_connection = resources.settings().eventhub_connection_setting
+for _catalog in resources.catalogs().enabled():
+    if _catalog.pushes:
+        _register_event_trigger(_catalog.name, _connection)

@@ -1,0 +1,58 @@
+"""Timer triggers: one per scheduled catalog (from ``catalogs.yaml``), and one that keeps ``cleanup`` alive.
+
+The catalog timers are registered when the app loads, so invalid configuration stops the app at start with
+a message naming the file, the catalog and the field — the behaviour the Functions host shows for any
+import error.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import azure.durable_functions as df
+import azure.functions as func
+
+from activities import resources
+from orchestrators.cleanup import CLEANUP_INSTANCE_ID
+from triggers.starters import AlreadyRunning, is_active, start_sync
+
+__all__ = ["CLEANUP_KEEPER_SCHEDULE", "bp", "timer_function_name"]
+
+logger = logging.getLogger(__name__)
+bp = df.Blueprint()
+
+CLEANUP_KEEPER_SCHEDULE = "0 */5 * * * *"
+
+
+def timer_function_name(catalog: str) -> str:
+    return "sync_timer_" + re.sub(r"[^a-z0-9]", "_", catalog)
+
+
+def _register_catalog_timer(catalog: str, schedule: str) -> None:
+    @bp.function_name(timer_function_name(catalog))
+    @bp.timer_trigger(arg_name="timer", schedule=schedule, run_on_startup=False, use_monitor=True)
+    @bp.durable_client_input(client_name="client")
+    async def sync_timer(timer: func.TimerRequest, client: df.DurableOrchestrationClient) -> None:
+        try:
+            instance_id = await start_sync(client, catalog)
+            logger.info("scheduled sync of %s started: %s", catalog, instance_id)
+        except AlreadyRunning:
+            logger.warning("scheduled sync of %s skipped: the previous one is still running", catalog)
+
+
+for _catalog in resources.catalogs().scheduled():
+    assert _catalog.schedule is not None
+    _register_catalog_timer(_catalog.name, _catalog.schedule)
+
+
+@bp.timer_trigger(arg_name="timer", schedule=CLEANUP_KEEPER_SCHEDULE, run_on_startup=True, use_monitor=False)
+@bp.durable_client_input(client_name="client")
+async def cleanup_keeper(timer: func.TimerRequest, client: df.DurableOrchestrationClient) -> None:
+    """Start the eternal ``cleanup`` orchestration when it is not running (first start, after a failure)."""
+    if await is_active(client, CLEANUP_INSTANCE_ID):
+        return
+    interval: Any = resources.settings().cleanup_interval_minutes
+    await client.start_new("cleanup", CLEANUP_INSTANCE_ID, {"interval_minutes": interval})
+    logger.info("cleanup orchestration started")

@@ -1,0 +1,102 @@
+"""What the client functions share: sync options from settings, singleton starts, push-batch staging.
+
+A sync instance is a singleton per catalog (``sync:{catalog}``; dry runs ``plan:{catalog}``): a start while
+one is active answers "already running" instead of starting a second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import azure.durable_functions as df
+
+from activities import resources
+from orchestrators.ingest_events import ingest_instance_id
+from orchestrators.sync_catalog import sync_instance_id
+
+__all__ = ["ACTIVE", "AlreadyRunning", "is_active", "start_ingest", "start_sync", "sync_options"]
+
+logger = logging.getLogger(__name__)
+ACTIVE = {"Running", "Pending", "ContinuedAsNew", "Suspended"}
+
+
+class AlreadyRunning(Exception):
+    """The singleton instance is active; the caller answers 409."""
+
+
+def sync_options() -> dict[str, Any]:
+    """The numbers orchestrators need, read once here so orchestrators never read settings."""
+    s = resources.settings()
+    return {
+        "chunk_size": s.chunk_size,
+        "batch_items": s.purview_batch_size,
+        "lease_seconds": s.lease_minutes * 60,
+        "busy_retries": s.busy_retry_count,
+        "busy_delay_seconds": s.busy_retry_delay_seconds,
+    }
+
+
+def _status_name(status: Any) -> str | None:
+    runtime = getattr(status, "runtime_status", None)
+    return getattr(runtime, "value", runtime) if runtime is not None else None
+
+
+async def is_active(client: df.DurableOrchestrationClient, instance_id: str) -> bool:
+    try:
+        status = await client.get_status(instance_id)
+    except Exception:  # the SDK raises on some 404 answers
+        return False
+    return _status_name(status) in ACTIVE
+
+
+async def start_sync(client: df.DurableOrchestrationClient, catalog: str, *, dry_run: bool = False) -> str:
+    """Start the catalog's sync (or plan); ``AlreadyRunning`` when its instance is active."""
+    instance_id = f"plan:{catalog}" if dry_run else sync_instance_id(catalog)
+    if await is_active(client, instance_id):
+        raise AlreadyRunning(f"a {'plan' if dry_run else 'sync'} of catalog {catalog!r} is already running")
+    try:
+        await client.start_new(
+            "sync_catalog", instance_id, {"catalog": catalog, "dry_run": dry_run, "options": sync_options()}
+        )
+    except Exception as exc:  # the host refuses a start while the instance runs (a race with another start)
+        if await is_active(client, instance_id):
+            raise AlreadyRunning(f"a sync of catalog {catalog!r} is already running") from exc
+        raise
+    logger.info("started %s", instance_id)
+    return instance_id
+
+
+async def start_ingest(
+    client: df.DurableOrchestrationClient,
+    catalog: str,
+    partition: str,
+    first_sequence: int | str,
+    bodies: Sequence[bytes],
+) -> tuple[str, bool]:
+    """Decode and stage one pushed batch, then start its ``ingest_events`` instance.
+
+    Returns ``(instance_id, started)``; ``started`` is False when the batch was seen before (redelivery).
+    """
+    instance_id = ingest_instance_id(catalog, partition, first_sequence)
+    try:
+        existing = await client.get_status(instance_id)
+    except Exception:
+        existing = None
+    if _status_name(existing) is not None:
+        logger.info("batch %s already ingested or ingesting; skipped", instance_id)
+        return instance_id, False
+    connector = resources.connector(catalog)
+    records: list[dict[str, Any]] = []
+    for body in bodies:
+        records.extend(connector.decode(body))
+    run_id = "ingest-" + hashlib.sha256(instance_id.encode()).hexdigest()[:32]
+    ref = resources.staging().put_jsonl(run_id, "raw/000000.jsonl", records)
+    await client.start_new(
+        "ingest_events",
+        instance_id,
+        {"catalog": catalog, "run_id": run_id, "ref": ref, "options": sync_options()},
+    )
+    return instance_id, True
