@@ -8,7 +8,13 @@ functions or connectors: activities call it with pivot items and get plain JSON-
 """
 
 from purview.batching import MAX_ENTITIES_LIMIT, Batch, Unit, make_batches
-from purview.client import CallStats, PurviewHttp, error_from_response, translate_exception
+from purview.client import (
+    CallStats,
+    PurviewHttp,
+    default_credential,
+    error_from_response,
+    translate_exception,
+)
 from purview.errors import (
     AuthError,
     ConflictError,
@@ -59,6 +65,7 @@ __all__ = [
     "TransientError",
     "Unit",
     "ValidationError",
+    "default_credential",
     "error_from_response",
     "make_batches",
     "map_asset",

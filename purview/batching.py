@@ -31,7 +31,12 @@ Key = tuple[str, str]
 
 @dataclass(frozen=True)
 class Unit:
-    """Entities written together: ``entities[0]`` is the owner (an asset), the rest belong to it."""
+    """Entities written together: ``entities[0]`` is the owner (an asset), the rest belong to it.
+
+    >>> table = {"typeName": "t", "attributes": {"qualifiedName": "q"}}
+    >>> [b.entities[0]["guid"] for b in make_batches([Unit("k", (table,))], max_entities=100)]
+    ['-1']
+    """
 
     key: str
     entities: tuple[dict[str, Any], ...]

@@ -41,6 +41,7 @@ __all__ = [
     "PurviewHttp",
     "TokenCredential",
     "account_endpoint",
+    "default_credential",
     "error_from_response",
     "translate_exception",
 ]
@@ -73,6 +74,17 @@ class TokenCredential(Protocol):
     """What the gateway needs from an azure-identity credential (DefaultAzureCredential, managed identity)."""
 
     def get_token(self, *scopes: str, **kwargs: Any) -> Any: ...
+
+
+def default_credential(managed_identity_client_id: str | None = None) -> TokenCredential:
+    """``DefaultAzureCredential``: the managed identity in Azure (a user-assigned one when its client id is
+    given), developer logins (Azure CLI, VS Code...) locally. The emulator needs no credential at all."""
+    from azure.identity import DefaultAzureCredential
+
+    credential: TokenCredential = DefaultAzureCredential(
+        managed_identity_client_id=managed_identity_client_id
+    )
+    return credential
 
 
 def account_endpoint(account_name: str) -> str:

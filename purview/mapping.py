@@ -52,7 +52,11 @@ UNKNOWN_DATA_TYPE: Final = "unknown"
 
 @dataclass(frozen=True, slots=True, order=True)
 class EntityRef:
-    """Where an entity lives in Purview: its type and qualifiedName (its unique attribute)."""
+    """Where an entity lives in Purview: its type and qualifiedName (its unique attribute).
+
+    >>> object_ref(EntityRef("azure_sql_table", "mssql://srv/db/dbo/orders"))["uniqueAttributes"]
+    {'qualifiedName': 'mssql://srv/db/dbo/orders'}
+    """
 
     type_name: str
     qualified_name: str
@@ -61,7 +65,11 @@ class EntityRef:
 @dataclass(frozen=True, slots=True)
 class ColumnSchema:
     """How the columns of an asset type are stored: their entity type, the attribute pointing at the asset,
-    and the attribute holding the data type."""
+    and the attribute holding the data type (pass more to ``PurviewGateway(column_schemas=...)``).
+
+    >>> DEFAULT_COLUMN_SCHEMAS["hive_table"]
+    ColumnSchema(column_type='hive_column', parent_attribute='table', data_type_attribute='type')
+    """
 
     column_type: str
     parent_attribute: str

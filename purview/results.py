@@ -70,7 +70,10 @@ class FieldDiff(_Frozen):
 
 
 class ItemResult(_Frozen):
-    """The outcome for one pivot item.
+    """The outcome for one pivot item (``model_dump(mode="json")`` for durable boundaries).
+
+    >>> ItemResult(sync_key="shop|asset|t1", status="unchanged", guid="g").status
+    'unchanged'
 
     ``assigned_*`` are the assignment keys the sync owns after this call (store them in the sync state);
     ``None`` on failure (keep the previous ones).

@@ -7,6 +7,7 @@ whose instance id derives from the partition and the batch's first sequence numb
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 
@@ -16,7 +17,7 @@ import azure.functions as func
 from activities import resources
 from triggers.starters import start_ingest
 
-__all__ = ["bp", "event_function_name", "partition_of"]
+__all__ = ["batch_id", "bp", "event_function_name", "partition_of"]
 
 logger = logging.getLogger(__name__)
 bp = df.Blueprint()
@@ -35,6 +36,17 @@ def partition_of(event: func.EventHubEvent) -> str:
     return str(event.partition_key or "0")
 
 
+def batch_id(events: list[func.EventHubEvent]) -> str:
+    """The batch's first sequence number; without sequence numbers (never in Azure), a hash of the bodies."""
+    numbers = [e.sequence_number for e in events if e.sequence_number is not None]
+    if numbers:
+        return str(min(numbers))
+    digest = hashlib.sha256()
+    for event in events:
+        digest.update(hashlib.sha256(event.get_body()).digest())
+    return "h" + digest.hexdigest()[:24]
+
+
 def _register_event_trigger(catalog: str, connection: str) -> None:
     @bp.function_name(event_function_name(catalog))
     @bp.event_hub_message_trigger(
@@ -44,10 +56,8 @@ def _register_event_trigger(catalog: str, connection: str) -> None:
     async def on_events(events: list[func.EventHubEvent], client: df.DurableOrchestrationClient) -> None:
         if not events:
             return
-        first = min((e.sequence_number for e in events if e.sequence_number is not None), default=0)
-        instance_id, started = await start_ingest(
-            client, catalog, partition_of(events[0]), first, [e.get_body() for e in events]
-        )
+        bodies = [e.get_body() for e in events]
+        instance_id, started = await start_ingest(client, catalog, partition_of(events[0]), batch_id(events), bodies)
         logger.info(
             "%d events of %s: %s%s", len(events), catalog, instance_id, "" if started else " (redelivery)"
         )

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import azure.functions as func
+from azure.functions.meta import Datum
 from aiohttp import web
 from azure.functions.timer import TimerRequest
 
@@ -151,9 +152,31 @@ def trigger_value(fn: AppFunction, value: Any) -> Any:
         return TimerRequest(past_due=False)
     if fn.trigger_type == "eventHubTrigger":
         items = value if isinstance(value, list) else [value]
-        events = [func.EventHubEvent(body=_bytes(v)) for v in items]
+        events = [v if isinstance(v, func.EventHubEvent) else _event(v) for v in items]
         return events if fn.trigger.get("cardinality") == "many" else events[0]
     return value
+
+
+def _event(value: Any) -> func.EventHubEvent:
+    """An event from a plain value (its body), or from ``{"body", "sequence_number", "partition_key",
+    "partition_id"}`` so tests and the Kafka bridge can say where an event came from."""
+    if isinstance(value, dict) and "body" in value and set(value) <= _EVENT_KEYS:
+        partition = value.get("partition_id")
+        metadata = (
+            {"PartitionContext": Datum(type="json", value=json.dumps({"PartitionId": str(partition)}))}
+            if partition is not None
+            else None
+        )
+        return func.EventHubEvent(
+            body=_bytes(value["body"]),
+            trigger_metadata=metadata,
+            sequence_number=value.get("sequence_number"),
+            partition_key=value.get("partition_key"),
+        )
+    return func.EventHubEvent(body=_bytes(value))
+
+
+_EVENT_KEYS = {"body", "sequence_number", "partition_key", "partition_id"}
 
 
 def _bytes(value: Any) -> bytes:

@@ -200,3 +200,11 @@ def test_pyapacheatlas_client_is_routed_through_the_transport() -> None:
     assert client.get_entity(guid=["a", "b"]) == {"entities": []}
     assert session.calls[0].url == "http://purview.test/catalog/api/atlas/v2/entity/guid/nope"
     assert http.stats.total_calls == 2
+
+
+def test_default_credential_is_azure_identity() -> None:
+    from azure.identity import DefaultAzureCredential
+
+    from purview.client import default_credential
+
+    assert isinstance(default_credential(), DefaultAzureCredential)
