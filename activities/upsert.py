@@ -14,9 +14,11 @@ from typing import Any
 import azure.durable_functions as df
 
 from activities import resources
+from activities.management import read_entity
 from entities.keys import encode_key
 from pivot import (
     AnyPivotItem,
+    ItemRef,
     PivotAssetItem,
     PivotClassificationItem,
     PivotGlossaryItem,
@@ -75,12 +77,15 @@ def _load_items(ref: str, wanted: set[str]) -> list[AnyPivotItem]:
 
 
 def _write(
-    phase: str, items: list[AnyPivotItem], priors: dict[str, PriorState], request: dict[str, Any], dry: bool
+    phase: str,
+    items: list[AnyPivotItem],
+    priors: dict[str, PriorState],
+    request: dict[str, Any],
+    dry: bool,
+    term_guids: dict[str, str],
 ) -> list[dict[str, Any]]:
     gateway = resources.gateway()
     catalog = resources.catalog(request["catalog"])
-    guid_index = _index(request.get("index_ref"))
-    term_guids = guid_index.get("glossary_term", {})
     if phase == "classifications":
         classes = [i for i in items if isinstance(i, PivotClassificationItem)]
         if dry:
@@ -103,8 +108,36 @@ def _write(
     return [r.model_dump(mode="json") for r in results_assets]
 
 
+def _term_refs(items: list[AnyPivotItem]) -> set[str]:
+    """External ids of same-catalog glossary terms the items refer to (assets, their columns, terms)."""
+    refs: set[str] = set()
+    for item in items:
+        candidates: list[Any] = []
+        if isinstance(item, PivotAssetItem):
+            candidates += list(item.glossary_items)
+            for column in item.columns:
+                candidates += list(column.glossary_items)
+        elif isinstance(item, PivotGlossaryItem):
+            candidates += [item.parent, *item.synonyms, *item.related]
+        refs.update(ref.external_id for ref in candidates if isinstance(ref, ItemRef))
+    return refs
+
+
+async def _known_term_guids(
+    client: df.DurableOrchestrationClient, catalog: str, wanted: set[str]
+) -> dict[str, str]:
+    """Guids of terms synced by earlier runs (push batches refer to terms they do not carry)."""
+    found: dict[str, str] = {}
+    for external_id in sorted(wanted):
+        state = await read_entity(client, "sync_state", encode_key(catalog, "glossary_term", external_id))
+        if isinstance(state, dict) and state.get("purview_guid"):
+            found[external_id] = state["purview_guid"]
+    return found
+
+
 @bp.activity_trigger(input_name="request")
-def upsert_batch(request: dict[str, Any]) -> dict[str, Any]:
+@bp.durable_client_input(client_name="client")
+async def upsert_batch(request: dict[str, Any], client: df.DurableOrchestrationClient) -> dict[str, Any]:
     """Write one batch of a chunk to Purview (or plan it when ``dry_run``); stage its guid index.
 
     ``decisions``: sync_key → ``{"decision", "purview_guid", "assigned_terms", "assigned_classifications"}``
@@ -126,8 +159,12 @@ def upsert_batch(request: dict[str, Any]) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     if to_write:
         items = _load_items(request["ref"], to_write)
+        term_guids = dict(_index(request.get("index_ref")).get("glossary_term", {}))
+        missing = _term_refs(items) - set(term_guids)
+        if missing:
+            term_guids.update(await _known_term_guids(client, request["catalog"], missing))
         try:
-            results = _write(request["phase"], items, priors, request, dry)
+            results = _write(request["phase"], items, priors, request, dry, term_guids)
         except PurviewError as exc:
             logger.warning("batch %s failed: %s", request.get("batch_id"), exc)
             results = [

@@ -29,8 +29,12 @@ errors = Console(stderr=True)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--catalogs", type=Path, default=None, help="catalogs file (default: catalogs.yaml)")
-    parser.add_argument("--data-dir", type=Path, default=Path(".localdev"), help="state folder (default .localdev)")
-    parser.add_argument("--no-wait", action="store_true", help="exit after the syncs instead of serving the page")
+    parser.add_argument(
+        "--data-dir", type=Path, default=Path(".localdev"), help="state folder (default .localdev)"
+    )
+    parser.add_argument(
+        "--no-wait", action="store_true", help="exit after the syncs instead of serving the page"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

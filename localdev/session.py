@@ -117,6 +117,10 @@ class LocalApp:
         """POST to the app's HTTP API (``/api/...``)."""
         return requests.post(f"{self.base_url}/api/{path}", params=params, timeout=60)
 
+    def post_body(self, path: str, body: str | bytes) -> requests.Response:
+        """POST a raw body to the app's HTTP API (e.g. push events)."""
+        return requests.post(f"{self.base_url}/api/{path}", data=body, timeout=60)
+
     def get(self, path: str) -> requests.Response:
         return requests.get(f"{self.base_url}/api/{path}", timeout=60)
 

@@ -57,7 +57,9 @@ def _register_event_trigger(catalog: str, connection: str) -> None:
         if not events:
             return
         bodies = [e.get_body() for e in events]
-        instance_id, started = await start_ingest(client, catalog, partition_of(events[0]), batch_id(events), bodies)
+        instance_id, started = await start_ingest(
+            client, catalog, partition_of(events[0]), batch_id(events), bodies
+        )
         logger.info(
             "%d events of %s: %s%s", len(events), catalog, instance_id, "" if started else " (redelivery)"
         )

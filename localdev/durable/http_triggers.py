@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import azure.functions as func
-from azure.functions.meta import Datum
 from aiohttp import web
+from azure.functions.meta import Datum
 from azure.functions.timer import TimerRequest
 
 from localdev.durable.app_settings import durable_settings

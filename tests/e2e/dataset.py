@@ -26,7 +26,10 @@ def terms(catalog: str) -> list[dict[str, Any]]:
 
 def _term(catalog: str, external_id: str, name: str, parent: str | None = None) -> dict[str, Any]:
     item: dict[str, Any] = {
-        "kind": "glossary_term", "catalog": catalog, "external_id": external_id, "name": name,
+        "kind": "glossary_term",
+        "catalog": catalog,
+        "external_id": external_id,
+        "name": name,
         "description": f"About {name}.",
     }
     if parent:
@@ -46,25 +49,42 @@ def table(catalog: str, n: int, *, columns: int = 5, description: str | None = N
         for j in range(columns)
     ]
     return {
-        "kind": "asset", "catalog": catalog, "external_id": f"tbl{n}", "name": f"table_{n}",
-        "description": description or f"Table number {n}.", "type_name": "azure_sql_table",
+        "kind": "asset",
+        "catalog": catalog,
+        "external_id": f"tbl{n}",
+        "name": f"table_{n}",
+        "description": description or f"Table number {n}.",
+        "type_name": "azure_sql_table",
         "qualified_name": f"mssql://e2e.database.windows.net/db/dbo/table_{n}",
-        "columns": cols, "glossary_items": [f"t{n % 3}"],
+        "columns": cols,
+        "glossary_items": [f"t{n % 3}"],
     }
 
 
 def process(catalog: str, n: int) -> dict[str, Any]:
     return {
-        "kind": "asset", "catalog": catalog, "external_id": f"proc{n}", "name": f"load_{n}",
-        "type_name": "Process", "qualified_name": f"e2e://processes/load_{n}",
-        "inputs": [f"tbl{n}"], "outputs": [f"tbl{n + 1}"],
+        "kind": "asset",
+        "catalog": catalog,
+        "external_id": f"proc{n}",
+        "name": f"load_{n}",
+        "type_name": "Process",
+        "qualified_name": f"e2e://processes/load_{n}",
+        "inputs": [f"tbl{n}"],
+        "outputs": [f"tbl{n + 1}"],
     }
 
 
-def catalog_items(catalog: str, assets: int, *, columns: int = 5, processes: int | None = None) -> list[dict[str, Any]]:
+def catalog_items(
+    catalog: str, assets: int, *, columns: int = 5, processes: int | None = None
+) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = [
-        {"kind": "classification", "catalog": catalog, "external_id": name.lower(), "name": name,
-         "classification_name": name}
+        {
+            "kind": "classification",
+            "catalog": catalog,
+            "external_id": name.lower(),
+            "name": name,
+            "classification_name": name,
+        }
         for name in CLASSIFICATIONS
     ]
     items += terms(catalog)

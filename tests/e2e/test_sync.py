@@ -42,7 +42,9 @@ def test_first_sync_lands_exactly_and_resync_writes_nothing(app: LocalApp) -> No
     assert held["AtlasGlossaryTerm"] == 21
 
     client = pyapacheatlas_client(app.emulator.url)
-    entity = client.get_entity(qualifiedName="mssql://e2e.database.windows.net/db/dbo/table_7", typeName="azure_sql_table")
+    entity = client.get_entity(
+        qualifiedName="mssql://e2e.database.windows.net/db/dbo/table_7", typeName="azure_sql_table"
+    )
     table_7 = entity["entities"][0]
     assert table_7["attributes"]["description"] == "Table number 7."
     assert len(table_7["relationshipAttributes"]["columns"]) == COLUMNS
@@ -71,7 +73,9 @@ def test_first_sync_lands_exactly_and_resync_writes_nothing(app: LocalApp) -> No
     assert third["counts"]["asset"]["updated"] == 1
     assert third["counts"]["asset"]["created"] == 1
     assert third["counts"]["asset"]["unchanged"] == ASSETS + PROCESSES - 2
-    table_11 = client.get_entity(qualifiedName="mssql://e2e.database.windows.net/db/dbo/table_11", typeName="azure_sql_table")
+    table_11 = client.get_entity(
+        qualifiedName="mssql://e2e.database.windows.net/db/dbo/table_11", typeName="azure_sql_table"
+    )
     assert table_11["entities"][0]["attributes"]["description"] == "Changed at the source."
 
     # min_complete_runs = 2: one complete run without tbl10 is not enough …
@@ -84,7 +88,9 @@ def test_first_sync_lands_exactly_and_resync_writes_nothing(app: LocalApp) -> No
     assert cleanup["status"] == "completed", cleanup
     assert cleanup["deleted"] == 1, cleanup
     assert _entity_state(app, "asset", "tbl10") is None
-    gone = client.get_entity(qualifiedName="mssql://e2e.database.windows.net/db/dbo/table_10", typeName="azure_sql_table")
+    gone = client.get_entity(
+        qualifiedName="mssql://e2e.database.windows.net/db/dbo/table_10", typeName="azure_sql_table"
+    )
     assert not gone.get("entities")
 
 

@@ -6,16 +6,24 @@ import importlib
 
 
 def test_registered_function_names() -> None:
+    """Fixed functions, plus one timer per scheduled catalog and one Event Hub trigger per push catalog of the
+    catalogs file the app loaded (the repository's, or the end-to-end tests' when they run in the session)."""
+    from activities import resources
+    from triggers.push import event_function_name
+    from triggers.schedules import timer_function_name
+
     module = importlib.import_module("function_app")
     functions = {f.get_function_name(): f.get_trigger().type for f in module.app.get_functions()}
-    assert functions == {
+    catalogs = resources.catalogs()
+    per_catalog = {timer_function_name(c.name): "timerTrigger" for c in catalogs.scheduled()}
+    per_catalog |= {event_function_name(c.name): "eventHubTrigger" for c in catalogs.enabled() if c.pushes}
+    assert functions == per_catalog | {
         "list_catalogs": "httpTrigger",
         "get_catalog": "httpTrigger",
         "start_catalog_sync": "httpTrigger",
         "get_object_state": "httpTrigger",
         "start_cleanup": "httpTrigger",
         "post_events": "httpTrigger",
-        "sync_timer_demo_pivot": "timerTrigger",
         "cleanup_keeper": "timerTrigger",
         "sync_catalog": "orchestrationTrigger",
         "upsert_chunk": "orchestrationTrigger",
