@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import azure.durable_functions as df
@@ -27,8 +28,6 @@ def catalog_policies(request: dict[str, Any]) -> list[dict[str, Any]]:
 @bp.activity_trigger(input_name="request")
 def cleanup_staging(request: dict[str, Any]) -> dict[str, Any]:
     """Delete a run's staged data, and every run's older than ``retention_hours``."""
-    from datetime import UTC, datetime, timedelta
-
     staging = resources.staging()
     deleted = staging.delete_run(request["run_id"]) if request.get("run_id") else 0
     expired = staging.cleanup(timedelta(hours=float(request.get("retention_hours", 72))), datetime.now(UTC))

@@ -13,6 +13,7 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from activities.catalogs import cleanup_staging
 from activities.deletion import find_stale
 from activities.extract import extract_page, plan_waves, transform_page
 from activities.upsert import merge_index
@@ -203,6 +204,10 @@ def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
                 "now": ended.isoformat(),
             },
         )
+        try:  # staged pages are not needed any more; a dry run keeps its plan (removed after the retention)
+            yield context.call_activity(cleanup_staging, {"run_id": request["run_id"], "retention_hours": 72})
+        except Exception as exc:
+            add_error(summary, f"staged data not cleaned up: {str(exc)[:200]}")
     context.set_custom_status(
         {
             "catalog": request["catalog"],
