@@ -14,12 +14,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _demo(data_dir: Path) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "localdev", "demo", "--data-dir", str(data_dir)],
+        [sys.executable, "-m", "localdev", "demo", "--data-dir", str(data_dir), "--catalogs", "catalogs.yaml"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, "CI": "true", "COLUMNS": "200"},
+        env={**{k: v for k, v in os.environ.items() if k != "CATALOGS_FILE"}, "CI": "true", "COLUMNS": "200"},
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
