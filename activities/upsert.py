@@ -81,6 +81,7 @@ def _write(
     items: list[AnyPivotItem],
     priors: dict[str, PriorState],
     request: dict[str, Any],
+    *,
     dry: bool,
     term_guids: dict[str, str],
 ) -> list[dict[str, Any]]:
@@ -164,7 +165,7 @@ async def upsert_batch(request: dict[str, Any], client: df.DurableOrchestrationC
         if missing:
             term_guids.update(await _known_term_guids(client, request["catalog"], missing))
         try:
-            results = _write(request["phase"], items, priors, request, dry, term_guids)
+            results = _write(request["phase"], items, priors, request, dry=dry, term_guids=term_guids)
         except PurviewError as exc:
             logger.warning("batch %s failed: %s", request.get("batch_id"), exc)
             results = [

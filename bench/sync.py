@@ -75,7 +75,9 @@ def run(assets: int, columns: int) -> dict[str, Any]:
                 "objects_per_s": round(objects / wall, 1),
                 "purview_calls": calls,
                 "purview_calls_per_object": round((calls["read"] + calls["write"]) / objects, 3),
-                "history_events_per_object": round((_history_events(root / "state") - history_before) / objects, 2),
+                "history_events_per_object": round(
+                    (_history_events(root / "state") - history_before) / objects, 2
+                ),
                 "counts": {k: {c: n for c, n in v.items() if n} for k, v in output["counts"].items()},
                 "errors": output["error_count"],
             }

@@ -59,7 +59,9 @@ def test_sigkill_mid_sync_then_restart_completes_exactly(tmp_path: Path) -> None
                 raise AssertionError("the sync never reached the asset phase")
         finally:
             serve.kill()
-        assert emulator.stats()["entities"].get("azure_sql_table", 0) < ASSETS, "killed too late to test anything"
+        assert emulator.stats()["entities"].get("azure_sql_table", 0) < ASSETS, (
+            "killed too late to test anything"
+        )
 
         serve = ServeProcess(REPO, data, env=env)
         try:

@@ -14,7 +14,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _demo(data_dir: Path) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "localdev", "demo", "--data-dir", str(data_dir), "--catalogs", "catalogs.yaml"],
+        [
+            sys.executable,
+            "-m",
+            "localdev",
+            "demo",
+            "--data-dir",
+            str(data_dir),
+            "--catalogs",
+            "catalogs.yaml",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
