@@ -18,6 +18,7 @@ __all__ = ["CONNECTORS", "ConnectorError", "build_connector", "connector_class",
 
 #: name → "module:Class"
 CONNECTORS: dict[str, str] = {
+    "datahub": "connectors.datahub.connector:DataHubConnector",
     "pivotfile": "connectors.pivotfile.connector:PivotFileConnector",
 }
 

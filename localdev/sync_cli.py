@@ -56,6 +56,7 @@ def sync_report(output: dict[str, Any]) -> dict[str, Any]:
     """The public JSON of one sync run, from the orchestration's output."""
     report = {key: output.get(key) for key in SYNC_KEYS}
     report["rejected"] = output.get("rejected", 0)
+    report["ignored"] = output.get("ignored", {})
     report["error_count"] = output.get("error_count", len(output.get("errors") or []))
     return report
 
@@ -121,6 +122,9 @@ def _print_sync(report: dict[str, Any]) -> None:
         f"duration {report['duration_s']} s · {report['error_count']} errors, "
         f"{report['rejected']} rejected records"
     )
+    if report.get("ignored"):
+        ignored = ", ".join(f"{what}: {n}" for what, n in sorted(report["ignored"].items()))
+        console.print(f"Not mapped (counted, not imported): {ignored}", markup=False, highlight=False)
     for error in (report["errors"] or [])[:20]:
         errors.print(f"  {error}", markup=False, highlight=False)
 

@@ -297,7 +297,8 @@ def test_repository_catalogs_yaml_loads(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.delenv("CATALOGS_FILE", raising=False)
     monkeypatch.chdir(tmp_path)  # relative default falls back to the app root
     config = load_catalogs(known_connectors=KNOWN)
-    assert config.names == ["demo-pivot"]
+    assert config.names == ["demo-pivot", "demo-datahub"]
+    assert config.get("demo-datahub").source["files"] == ["examples/datahub/*.json"]
     assert config.get("demo-pivot").connector == "pivotfile"
     assert config.get("demo-pivot").source == {"files": ["examples/pivot/*.jsonl"]}
     assert [c.name for c in config.scheduled()] == ["demo-pivot"]

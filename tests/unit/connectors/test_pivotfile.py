@@ -94,7 +94,9 @@ def test_invalid_source_settings_name_the_catalog() -> None:
 
 
 def test_unknown_connector_lists_the_known_ones() -> None:
-    with pytest.raises(ConnectorError, match="unknown connector 'nope'; known connectors: pivotfile"):
+    with pytest.raises(
+        ConnectorError, match="unknown connector 'nope'; known connectors: datahub, pivotfile"
+    ):
         connector_class("nope")
     assert "pivotfile" in known_connectors()
 
