@@ -14,10 +14,10 @@ from typing import Any
 import azure.durable_functions as df
 
 from activities.catalogs import cleanup_staging
-from activities.deletion import find_stale
+from activities.deletion import delete_objects, find_stale
 from activities.extract import extract_page, plan_waves, transform_page
 from activities.upsert import merge_index
-from orchestrators.summary import add_error, add_errors, empty_summary, merge
+from orchestrators.summary import add_error, add_errors, empty_summary, merge, tally
 from orchestrators.upsert_chunk import ACTIVITY_RETRY, upsert_chunk
 
 __all__ = ["bp", "import_waves", "sync_instance_id"]
@@ -160,6 +160,15 @@ def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
             [o["rejected_ref"] for o in transformed if o["rejected_ref"]],
             summary,
         )
+        deletions = [o["deletions_ref"] for o in transformed if o.get("deletions_ref")]
+        if deletions and not dry:  # the source says these are gone (e.g. DataHub soft deletes): delete now
+            _status(context, request, summary, phase="delete removed")
+            outcome = yield context.call_activity_with_retry(
+                delete_objects, ACTIVITY_RETRY, {"catalog": request["catalog"], "refs": deletions}
+            )
+            for kind, n in outcome["deleted"].items():
+                tally(summary, kind, "deleted", n)
+            add_errors(summary, outcome["errors"], outcome["failed"])
         if dry:
             _status(context, request, summary, phase="plan deletes")
             registry = yield context.call_entity(catalog_entity, "get")

@@ -36,7 +36,13 @@ catalogs:
     connector: pivotfile
     mode: push
     source: {files: ["e2e-push/*.jsonl"]}
+  - name: e2e-datahub
+    connector: datahub
+    schedule: null
+    glossary: DataHub demo
+    source: {files: ["%s/examples/datahub/*.json"], email_domain: example.com}
 """
+    % Path(__file__).resolve().parents[2]
 )
 os.environ["CATALOGS_FILE"] = str(CATALOGS_FILE)
 
