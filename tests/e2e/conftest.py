@@ -18,31 +18,31 @@ from localdev.session import LocalApp
 
 CATALOG_DIR = Path(tempfile.mkdtemp(prefix="e2e-catalogs-"))
 CATALOGS_FILE = CATALOG_DIR / "catalogs.yaml"
+REPO = Path(__file__).resolve().parents[2]
 CATALOGS_FILE.write_text(
-    """
+    f"""
 catalogs:
   - name: e2e-main
     connector: pivotfile
     mode: both
     schedule: null
-    source: {files: ["e2e-main/*.jsonl"], page_size: 400}
-    deletion: {retention_days: 0, min_complete_runs: 2, max_delete_fraction: 0.5}
+    source: {{files: ["e2e-main/*.jsonl"], page_size: 400}}
+    deletion: {{retention_days: 0, min_complete_runs: 2, max_delete_fraction: 0.5}}
   - name: e2e-trunc
     connector: pivotfile
     schedule: null
-    source: {files: ["e2e-trunc/*.jsonl"]}
-    deletion: {retention_days: 0, min_complete_runs: 1, max_delete_fraction: 0.2}
+    source: {{files: ["e2e-trunc/*.jsonl"]}}
+    deletion: {{retention_days: 0, min_complete_runs: 1, max_delete_fraction: 0.2}}
   - name: e2e-push
     connector: pivotfile
     mode: push
-    source: {files: ["e2e-push/*.jsonl"]}
+    source: {{files: ["e2e-push/*.jsonl"]}}
   - name: e2e-datahub
     connector: datahub
     schedule: null
     glossary: DataHub demo
-    source: {files: ["%s/examples/datahub/*.json"], email_domain: example.com}
+    source: {{files: ["{REPO}/examples/datahub/*.json"], email_domain: example.com}}
 """
-    % Path(__file__).resolve().parents[2]
 )
 os.environ["CATALOGS_FILE"] = str(CATALOGS_FILE)
 
