@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from localdev.purview.testing import pyapacheatlas_client
@@ -121,3 +122,29 @@ def test_dry_run_plans_creates_updates_and_deletes_without_writing(app: LocalApp
     assert any("c2" in diff["path"] and diff["after"] == "new text" for diff in diffs[0]["diffs"]), diffs
     state = _entity_state(app, "asset", "tbl500")
     assert state is None, "a dry run writes no sync state"
+
+
+def test_history_stays_within_budget_and_cleanup_keeper_starts_the_eternal_cleanup(app: LocalApp) -> None:
+    """No orchestration execution holds more than ~5,000 history events (chunks of ≤ 1,000 objects), and the
+    keeper timer starts the eternal ``cleanup`` orchestration, which passes and then waits on its timer."""
+    write(source_dir(CATALOG), catalog_items(CATALOG, 1200, columns=2, processes=60))
+    sync(app, CATALOG)
+    assert app.host is not None and app.server is not None
+    sizes = {
+        record.instance_id: len(app.host.history(record.instance_id)) for record in app.host.list_instances()
+    }
+    assert max(sizes.values()) <= 5000, max(sizes.items(), key=lambda kv: kv[1])
+    assert sum(1 for iid in sizes if iid != f"sync:{CATALOG}") >= 3, "the import fans out into chunks"
+
+    app.server.invoke("cleanup_keeper", None)
+    status = app.host.get_status("cleanup")
+    started = time.monotonic()
+    while time.monotonic() - started < 60:
+        status = app.host.get_status("cleanup")
+        if status and isinstance(status.get("customStatus"), dict) and "last_pass" in status["customStatus"]:
+            break
+        time.sleep(0.2)
+    assert status is not None and status["runtimeStatus"] == "Running"
+    assert status["customStatus"]["reports"][0]["catalog"] == CATALOG
+    app.server.invoke("cleanup_keeper", None)  # already running: the keeper leaves it alone
+    assert [r.instance_id for r in app.host.list_instances()].count("cleanup") == 1
