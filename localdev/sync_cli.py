@@ -67,21 +67,29 @@ def _app(args: argparse.Namespace) -> LocalApp:
     )
 
 
-def run_sync(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, label: str, path: str, params: dict[str, str]) -> dict[str, Any] | None:
+    """Start one run through the app's HTTP API and wait for it; ``None`` (after printing why) on failure."""
     try:
         with _app(args) as app:
-            params = {"dry_run": "true"} if args.dry_run else {}
-            if args.json or not sys.stderr.isatty():
-                status = app.start_and_wait(f"catalogs/{args.catalog}/sync", params=params)
-            else:
+            if label == "sync" and not args.json and sys.stderr.isatty():
                 status = _with_progress(app, args.catalog, params)
+            else:
+                status = app.start_and_wait(path, params=params)
     except RunFailed as exc:
         errors.print(f"[red]error[/red]: {exc}", highlight=False)
-        return 1
+        return None
     if status["runtimeStatus"] != "Completed":
         errors.print(
-            f"[red]sync {status['runtimeStatus'].lower()}[/red]: {status.get('output')}", highlight=False
+            f"[red]{label} {status['runtimeStatus'].lower()}[/red]: {status.get('output')}", highlight=False
         )
+        return None
+    return status
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    params = {"dry_run": "true"} if args.dry_run else {}
+    status = _run(args, "sync", f"catalogs/{args.catalog}/sync", params)
+    if status is None:
         return 1
     report = sync_report(status["output"])
     if args.json:
@@ -133,16 +141,8 @@ def run_cleanup(args: argparse.Namespace) -> int:
     params = {"force": "true"} if args.force else {}
     if args.catalog:
         params["catalog"] = args.catalog
-    try:
-        with _app(args) as app:
-            status = app.start_and_wait("cleanup", params=params)
-    except RunFailed as exc:
-        errors.print(f"[red]error[/red]: {exc}", highlight=False)
-        return 1
-    if status["runtimeStatus"] != "Completed":
-        errors.print(
-            f"[red]cleanup {status['runtimeStatus'].lower()}[/red]: {status.get('output')}", highlight=False
-        )
+    status = _run(args, "cleanup", "cleanup", params)
+    if status is None:
         return 1
     reports = [
         {k: r.get(k) for k in ("catalog", "status", "stale", "deleted", "errors", "message")}

@@ -331,29 +331,23 @@ class PurviewGateway:
     def delete_terms(self, guids: Sequence[str]) -> list[DeleteResult]:
         """Delete glossary terms one by one (Purview refuses to delete a term still assigned to entities:
         that term fails with the reason); a term Purview does not know counts as deleted."""
-        results: list[DeleteResult] = []
-        for guid in dict.fromkeys(guids):
-            try:
-                self.http.atlas("DELETE", f"/glossary/term/{guid}", operation="term.delete")
-                results.append(DeleteResult(guid=guid, status="deleted"))
-            except NotFoundError:
-                results.append(DeleteResult(guid=guid, status="deleted"))
-            except PurviewError as exc:
-                results.append(DeleteResult(guid=guid, status="failed", reason=str(exc)))
-        return results
+        return self._delete_each(guids, "/glossary/term/{}", "term.delete")
 
     def delete_classifications(self, names: Sequence[str]) -> list[DeleteResult]:
         """Delete classification defs by name (``DeleteResult.guid`` holds the name); Purview refuses while
         entities still carry the classification; an unknown name counts as deleted."""
+        return self._delete_each(names, "/types/typedef/name/{}", "typedef.delete")
+
+    def _delete_each(self, ids: Sequence[str], path: str, operation: str) -> list[DeleteResult]:
         results: list[DeleteResult] = []
-        for name in dict.fromkeys(names):
+        for one in dict.fromkeys(ids):
             try:
-                self.http.atlas("DELETE", f"/types/typedef/name/{name}", operation="typedef.delete")
-                results.append(DeleteResult(guid=name, status="deleted"))
+                self.http.atlas("DELETE", path.format(one), operation=operation)
+                results.append(DeleteResult(guid=one, status="deleted"))
             except NotFoundError:
-                results.append(DeleteResult(guid=name, status="deleted"))
+                results.append(DeleteResult(guid=one, status="deleted"))
             except PurviewError as exc:
-                results.append(DeleteResult(guid=name, status="failed", reason=str(exc)))
+                results.append(DeleteResult(guid=one, status="failed", reason=str(exc)))
         return results
 
     def delete(self, guids: Sequence[str]) -> list[DeleteResult]:
