@@ -122,9 +122,9 @@ resource app 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'STAGING_BACKEND', value: 'blob' }
         { name: 'STAGING_ACCOUNT_URL', value: storage.properties.primaryEndpoints.blob }
         { name: 'STAGING_CONTAINER', value: stagingContainer }
-        { name: 'EVENTHUB__fullyQualifiedNamespace', value: empty(pushCatalogs) ? '' : '${eventHubs.name}.servicebus.windows.net' }
-        { name: 'EVENTHUB__credential', value: 'managedidentity' }
-        { name: 'EVENTHUB__clientId', value: identity.properties.clientId }
+        { name: 'EventHubConnection__fullyQualifiedNamespace', value: empty(pushCatalogs) ? '' : '${eventHubs.name}.servicebus.windows.net' }
+        { name: 'EventHubConnection__credential', value: 'managedidentity' }
+        { name: 'EventHubConnection__clientId', value: identity.properties.clientId }
       ]
     }
   }
