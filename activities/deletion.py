@@ -26,6 +26,22 @@ logger = logging.getLogger(__name__)
 bp = df.Blueprint()
 
 
+def _delete_in_purview(targets: list[tuple[str, str | None]]) -> dict[str, str | None]:
+    """Delete assets, glossary terms and classification defs by the id their sync state recorded; returns
+    the ids that failed with the reason (unknown ids count as deleted)."""
+    gateway = resources.gateway()
+    assets = [guid for kind, guid in targets if guid and kind == "asset"]
+    terms = [guid for kind, guid in targets if guid and kind == "glossary_term"]
+    classes = [guid.removeprefix("typedef:") for kind, guid in targets if guid and kind == "classification"]
+    results = [
+        *(gateway.delete(assets) if assets else []),
+        *(gateway.delete_terms(terms) if terms else []),
+        *(gateway.delete_classifications(classes) if classes else []),
+    ]
+    failed = {r.guid: r.reason for r in results if r.status == "failed"}
+    return {(f"typedef:{k}" if k in classes else k): v for k, v in failed.items()}
+
+
 @bp.activity_trigger(input_name="request")
 @bp.durable_client_input(client_name="client")
 async def find_stale(request: dict[str, Any], client: df.DurableOrchestrationClient) -> dict[str, Any]:
@@ -38,6 +54,7 @@ async def find_stale(request: dict[str, Any], client: df.DurableOrchestrationCli
     policy = DeletionPolicy.model_validate(request.get("policy") or resources.catalog(catalog).deletion)
     seen: list[tuple[str, datetime | None]] = []
     guids: dict[str, str | None] = {}
+    kinds: dict[str, str] = {}
     async for entry in list_entities(client, "sync_state"):
         state = entry.get("state")
         if isinstance(state, str):
@@ -47,6 +64,7 @@ async def find_stale(request: dict[str, Any], client: df.DurableOrchestrationCli
         key = entry["entityId"]["key"]
         seen.append((key, last_presence(state)))
         guids[key] = state.get("purview_guid")
+        kinds[key] = str(state.get("kind"))
     decision = decide_deletion(
         policy,
         [datetime.fromisoformat(t) for t in request.get("complete_runs") or []],
@@ -54,7 +72,7 @@ async def find_stale(request: dict[str, Any], client: df.DurableOrchestrationCli
         seen,
         force=bool(request.get("force")),
     )
-    stale = [{"key": key, "guid": guids.get(key)} for key in decision.stale]
+    stale = [{"key": key, "guid": guids.get(key), "kind": kinds.get(key)} for key in decision.stale]
     ref = resources.staging().put_json(request["run_id"], f"stale/{catalog}.json", stale) if stale else None
     result = decision.to_json()
     result.pop("stale")
@@ -66,9 +84,7 @@ async def find_stale(request: dict[str, Any], client: df.DurableOrchestrationCli
 async def delete_stale(request: dict[str, Any], client: df.DurableOrchestrationClient) -> dict[str, Any]:
     """Delete the staged stale objects from Purview, then destruct their sync-state entities."""
     stale: list[dict[str, Any]] = resources.staging().get_json(request["ref"])
-    guids = [s["guid"] for s in stale if s.get("guid")]
-    results = resources.gateway().delete(guids) if guids else []
-    failed = {r.guid: r.reason for r in results if r.status == "failed"}
+    failed = _delete_in_purview([(s.get("kind") or "asset", s.get("guid")) for s in stale])
     deleted = 0
     for entry in stale:
         if entry.get("guid") in failed:
@@ -99,8 +115,7 @@ async def delete_objects(request: dict[str, Any], client: df.DurableOrchestratio
                 unknown += 1
                 continue
             targets.append((record["kind"], key, state["purview_guid"]))
-    results = resources.gateway().delete([guid for _, _, guid in targets]) if targets else []
-    failed = {r.guid: r.reason for r in results if r.status == "failed"}
+    failed = _delete_in_purview([(kind, guid) for kind, _, guid in targets])
     deleted: dict[str, int] = {}
     for kind, key, guid in targets:
         if guid in failed:

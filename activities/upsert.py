@@ -166,10 +166,16 @@ async def upsert_batch(request: dict[str, Any], client: df.DurableOrchestrationC
             term_guids.update(await _known_term_guids(client, request["catalog"], missing))
         try:
             results = _write(request["phase"], items, priors, request, dry=dry, term_guids=term_guids)
-        except PurviewError as exc:
+        except PurviewError as exc:  # after the gateway's own retries: the batch's items fail, not the run
             logger.warning("batch %s failed: %s", request.get("batch_id"), exc)
             results = [
                 {"sync_key": key, "status": "failed", "reason": str(exc), "error_code": exc.error_code}
+                for key in sorted(to_write)
+            ]
+        except Exception as exc:  # a bug or bad data in this batch: fail its items with the reason
+            logger.exception("batch %s failed unexpectedly", request.get("batch_id"))
+            results = [
+                {"sync_key": key, "status": "failed", "reason": f"{type(exc).__name__}: {exc}"}
                 for key in sorted(to_write)
             ]
     index: dict[str, dict[str, Any]] = {}

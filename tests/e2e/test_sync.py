@@ -64,7 +64,7 @@ def test_first_sync_lands_exactly_and_resync_writes_nothing(app: LocalApp) -> No
         assert second["counts"][kind]["unchanged"] == total, second["counts"]
 
     # change one, add one, remove one
-    changed = [i for i in items if i["external_id"] != "tbl10"]
+    changed = [i for i in items if i["external_id"] not in ("tbl10", "t2.1.1")]
     for item in changed:
         if item["external_id"] == "tbl11":
             item["description"] = "Changed at the source."
@@ -87,8 +87,10 @@ def test_first_sync_lands_exactly_and_resync_writes_nothing(app: LocalApp) -> No
     sync(app, CATALOG)  # the second complete run without tbl10
     cleanup = app.start_and_wait("cleanup", params={"catalog": CATALOG})["output"][0]
     assert cleanup["status"] == "completed", cleanup
-    assert cleanup["deleted"] == 1, cleanup
+    assert cleanup["deleted"] == 2, cleanup
     assert _entity_state(app, "asset", "tbl10") is None
+    assert _entity_state(app, "glossary_term", "t2.1.1") is None
+    assert app.emulator.stats()["entities"]["AtlasGlossaryTerm"] == 20
     gone = client.get_entity(
         qualifiedName="mssql://e2e.database.windows.net/db/dbo/table_10", typeName="azure_sql_table"
     )
