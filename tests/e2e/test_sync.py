@@ -98,32 +98,38 @@ def test_first_sync_lands_exactly_and_resync_writes_nothing(app: LocalApp) -> No
 
 
 def test_dry_run_plans_creates_updates_and_deletes_without_writing(app: LocalApp) -> None:
-    items = catalog_items(CATALOG, 30, columns=3, processes=2)
-    write(source_dir(CATALOG), items)
-    sync(app, CATALOG)
-    sync(app, CATALOG)  # two complete runs: deletion may now act on what vanishes
+    catalog = "e2e-trunc"  # min_complete_runs 1, retention 0: what the last complete run missed is stale
+    items = catalog_items(catalog, 30, columns=3, processes=0)
+    write(source_dir(catalog), items)
+    sync(app, catalog)
+    without_5 = [i for i in items if i["external_id"] != "tbl5"]
+    write(source_dir(catalog), without_5)
+    sync(app, catalog)
     assert app.emulator is not None
-    edited = [i for i in items if i["external_id"] != "tbl5"]
+    edited = [dict(i) for i in without_5]
     for item in edited:
         if item["external_id"] == "tbl6":
+            item["columns"] = [dict(c) for c in item["columns"]]
             item["columns"][2]["description"] = "new text"
-    edited.append(table(CATALOG, 500))
-    write(source_dir(CATALOG), edited)
+    edited.append(table(catalog, 500))
+    write(source_dir(catalog), edited)
     before = writes(app.emulator.stats())
-    plan = sync(app, CATALOG, dry_run="true")
-    assert writes(app.emulator.stats()) == before
+    plan = sync(app, catalog, dry_run="true")
+    assert writes(app.emulator.stats()) == before, "a dry run writes nothing to Purview"
     assert plan["status"] == "dry_run"
     assert plan["counts"]["asset"]["created"] == 1
     assert plan["counts"]["asset"]["updated"] == 1
-    assert plan["deletes"]["stale_count"] == 0  # tbl5 was seen by the last complete run: not stale yet
+    assert plan["counts"]["asset"]["unchanged"] == 28
+    assert plan["deletes"]["stale_count"] == 1 and not plan["deletes"]["blocked"], plan["deletes"]
+    assert plan["deletes"]["sample"] == [f"{catalog}|asset|tbl5"]
     diffs = []
     staging = app.data_dir / "staging"
     for ref in plan["plan_refs"]:
         diffs += [p for p in json.loads((staging / ref).read_text()) if p.get("action") == "update"]
-    assert [d["sync_key"] for d in diffs] == [f"{CATALOG}|asset|tbl6"]
+    assert [d["sync_key"] for d in diffs] == [f"{catalog}|asset|tbl6"]
     assert any("c2" in diff["path"] and diff["after"] == "new text" for diff in diffs[0]["diffs"]), diffs
-    state = _entity_state(app, "asset", "tbl500")
-    assert state is None, "a dry run writes no sync state"
+    assert app.get(f"catalogs/{catalog}/objects/asset/tbl500").status_code == 404, "no sync state written"
+    assert app.get(f"catalogs/{catalog}/objects/asset/tbl5").status_code == 200, "nothing deleted"
 
 
 def test_history_stays_within_budget_and_cleanup_keeper_starts_the_eternal_cleanup(app: LocalApp) -> None:
