@@ -83,10 +83,23 @@ async def find_stale(request: dict[str, Any], client: df.DurableOrchestrationCli
 @bp.durable_client_input(client_name="client")
 async def delete_stale(request: dict[str, Any], client: df.DurableOrchestrationClient) -> dict[str, Any]:
     """Delete the staged stale objects from Purview, then destruct their sync-state entities."""
-    stale: list[dict[str, Any]] = resources.staging().get_json(request["ref"])
-    failed = _delete_in_purview([(s.get("kind") or "asset", s.get("guid")) for s in stale])
+    stale: list[dict[str, Any]] = await resources.run_blocking(resources.staging().get_json, request["ref"])
+    cutoff = datetime.fromisoformat(request["cutoff"]) if request.get("cutoff") else None
+    still_stale = []
+    for entry in stale:  # a sync may have seen or taken the object since find_stale: then keep it
+        state = await read_entity(client, "sync_state", entry["key"])
+        if isinstance(state, str):
+            state = json.loads(state)
+        if not isinstance(state, dict) or state.get("status") == "Pending":
+            continue
+        seen = last_presence(state)
+        if cutoff is not None and seen is not None and seen >= cutoff:
+            continue
+        still_stale.append(entry)
+    targets = [(s.get("kind") or "asset", s.get("guid")) for s in still_stale]
+    failed = await resources.run_blocking(_delete_in_purview, targets)
     deleted = 0
-    for entry in stale:
+    for entry in still_stale:
         if entry.get("guid") in failed:
             continue
         await signal_entity(client, "sync_state", entry["key"], "delete", {"force": False})
@@ -115,7 +128,7 @@ async def delete_objects(request: dict[str, Any], client: df.DurableOrchestratio
                 unknown += 1
                 continue
             targets.append((record["kind"], key, state["purview_guid"]))
-    failed = _delete_in_purview([(kind, guid) for kind, _, guid in targets])
+    failed = await resources.run_blocking(_delete_in_purview, [(kind, guid) for kind, _, guid in targets])
     deleted: dict[str, int] = {}
     for kind, key, guid in targets:
         if guid in failed:

@@ -44,18 +44,23 @@ def transform_page(request: dict[str, Any]) -> dict[str, Any]:
     staging = resources.staging()
     connector = resources.connector(request["catalog"])
     records = list(staging.iter_jsonl(request["ref"]))
-    items: list[dict[str, Any]] = []
     rejected: list[dict[str, Any]] = []
-    deletions: list[dict[str, Any]] = []
-    kinds: Counter[str] = Counter()
+    latest: dict[tuple[str, str], dict[str, Any]] = {}  # the last word on each object wins (push batches)
+    duplicates: list[str] = []
     for result in connector.transform(records):
         if isinstance(result, Rejected):
             rejected.append(result.to_json())
-        elif isinstance(result, Deletion):
-            deletions.append(result.to_json())
-        else:
-            items.append(result.model_dump(mode="json"))
-            kinds[result.kind] += 1
+            continue
+        key = (result.kind, result.external_id)
+        if key in latest and not isinstance(result, Deletion) and "catalog" in latest[key]:
+            duplicates.append(
+                f"{result.kind} {result.external_id}: appears more than once; the last one is used"
+            )
+        latest.pop(key, None)  # re-insert so the dict keeps the order of the last mention
+        latest[key] = result.to_json() if isinstance(result, Deletion) else result.model_dump(mode="json")
+    items = [v for v in latest.values() if "catalog" in v]
+    deletions = [v for v in latest.values() if "catalog" not in v]
+    kinds: Counter[str] = Counter(item["kind"] for item in items)
     run_id, page = request["run_id"], request["page"]
     items_ref = staging.put_jsonl(run_id, _page_name("items", page), items)
     rejected_ref = staging.put_jsonl(run_id, _page_name("rejected", page), rejected) if rejected else None
@@ -67,7 +72,8 @@ def transform_page(request: dict[str, Any]) -> dict[str, Any]:
         "rejected_ref": rejected_ref,
         "counts": dict(kinds),
         "rejected": len(rejected),
-        "errors": [f"{r['where']}: {r['reason']}" for r in rejected[:ERROR_SAMPLE]],
+        "errors": ([f"{r['where']}: {r['reason']}" for r in rejected] + duplicates)[:ERROR_SAMPLE],
+        "duplicates": len(duplicates),
         "ignored": connector.report.ignored,
     }
 
@@ -82,9 +88,15 @@ def plan_waves(request: dict[str, Any]) -> dict[str, Any]:
     """
     staging = resources.staging()
     run_id, size = request["run_id"], int(request["chunk_size"])
-    items: list[dict[str, Any]] = []
+    by_key: dict[tuple[str, str], dict[str, Any]] = {}
+    duplicates: list[str] = []
     for ref in request["items_refs"]:
-        items.extend(staging.iter_jsonl(ref))
+        for item in staging.iter_jsonl(ref):
+            key = (item["kind"], item["external_id"])
+            if key in by_key:
+                duplicates.append(f"{key[0]} {key[1]}: appears on several pages; the last one is used")
+            by_key[key] = item
+    items = list(by_key.values())
     plan = phase_order(items)
     asset_index = {
         item["external_id"]: {"type_name": item["type_name"], "qualified_name": item["qualified_name"]}
@@ -111,8 +123,10 @@ def plan_waves(request: dict[str, Any]) -> dict[str, Any]:
     return {
         "waves": waves,
         "asset_index_ref": asset_index_ref,
-        "order_failures": [f"{f.external_id}: {f.reason}" for f in plan.failures[:ERROR_SAMPLE]],
-        "order_failure_count": len(plan.failures),
+        "order_failures": ([f"{f.external_id}: {f.reason}" for f in plan.failures] + duplicates)[
+            :ERROR_SAMPLE
+        ],
+        "order_failure_count": len(plan.failures) + len(duplicates),
     }
 
 

@@ -6,9 +6,13 @@ does not reconnect per call. ``reset()`` forgets them (tests change settings bet
 
 from __future__ import annotations
 
+import asyncio
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 from azure.identity import DefaultAzureCredential
 
@@ -20,7 +24,9 @@ from purview import PurviewGateway, RetryPolicy
 from purview.client import PurviewHttp, account_endpoint
 from purview.ratelimit import TokenBucket
 
-__all__ = ["catalog", "catalogs", "connector", "gateway", "reset", "settings", "staging"]
+__all__ = ["catalog", "catalogs", "connector", "gateway", "reset", "run_blocking", "settings", "staging"]
+
+T = TypeVar("T")
 
 
 @lru_cache(maxsize=1)
@@ -96,6 +102,17 @@ def gateway() -> PurviewGateway:
 
 
 _generation = [0]
+
+
+_blocking_pool: list[ThreadPoolExecutor] = []
+
+
+async def run_blocking(fn: Callable[..., T], *args: Any) -> T:
+    """Run blocking work (Purview, staging) off the event loop on a long-lived pool, so async activities do
+    not stall the worker and each pool thread keeps its gateway (session, caches) between calls."""
+    if not _blocking_pool:
+        _blocking_pool.append(ThreadPoolExecutor(max_workers=16, thread_name_prefix="purview-io"))
+    return await asyncio.get_running_loop().run_in_executor(_blocking_pool[0], fn, *args)
 
 
 def reset() -> None:

@@ -89,9 +89,8 @@ def _write(
     catalog = resources.catalog(request["catalog"])
     if phase == "classifications":
         classes = [i for i in items if isinstance(i, PivotClassificationItem)]
-        if dry:
-            return [{"sync_key": i.sync_key, "action": "upsert", "diffs": []} for i in classes]
-        return [r.model_dump(mode="json") for r in gateway.ensure_classifications(classes)]
+        plans = gateway.plan_classifications(classes) if dry else gateway.ensure_classifications(classes)
+        return [r.model_dump(mode="json") for r in plans]
     if phase == "glossary_terms":
         terms = [i for i in items if isinstance(i, PivotGlossaryItem)]
         call = gateway.plan_terms if dry else gateway.upsert_terms
@@ -145,8 +144,30 @@ async def upsert_batch(request: dict[str, Any], client: df.DurableOrchestrationC
     from ``sync_state.begin`` (or ``get`` in a dry run). Returns per-item results and the index ref.
     """
     decisions: dict[str, dict[str, Any]] = request["decisions"]
-    dry = bool(request.get("dry_run"))
     to_write = {key for key, d in decisions.items() if d["decision"] == "proceed"}
+    term_guids: dict[str, str] = {}
+    if to_write:
+        try:
+            wanted = await resources.run_blocking(_wanted_terms, request, to_write)
+            if wanted:
+                term_guids = await _known_term_guids(client, request["catalog"], wanted)
+        except Exception:  # the write below reports what stays unresolved, per item
+            logger.exception("batch %s: resolving earlier terms failed", request.get("batch_id"))
+    # Purview and staging calls block: run them off the worker's event loop, with the thread's own gateway.
+    return await resources.run_blocking(_upsert_batch, request, to_write, term_guids)
+
+
+def _wanted_terms(request: dict[str, Any], to_write: set[str]) -> set[str]:
+    """Term external ids the batch refers to that the run's index does not resolve."""
+    known = _index(request.get("index_ref")).get("glossary_term", {})
+    return _term_refs(_load_items(request["ref"], to_write)) - set(known)
+
+
+def _upsert_batch(
+    request: dict[str, Any], to_write: set[str], earlier_terms: dict[str, str]
+) -> dict[str, Any]:
+    decisions: dict[str, dict[str, Any]] = request["decisions"]
+    dry = bool(request.get("dry_run"))
     priors = {
         key: PriorState(
             guid=d.get("purview_guid"),
@@ -159,12 +180,9 @@ async def upsert_batch(request: dict[str, Any], client: df.DurableOrchestrationC
     before = _calls(gateway.stats())
     results: list[dict[str, Any]] = []
     if to_write:
-        items = _load_items(request["ref"], to_write)
-        term_guids = dict(_index(request.get("index_ref")).get("glossary_term", {}))
-        missing = _term_refs(items) - set(term_guids)
-        if missing:
-            term_guids.update(await _known_term_guids(client, request["catalog"], missing))
         try:
+            items = _load_items(request["ref"], to_write)
+            term_guids = {**earlier_terms, **_index(request.get("index_ref")).get("glossary_term", {})}
             results = _write(request["phase"], items, priors, request, dry=dry, term_guids=term_guids)
         except PurviewError as exc:  # after the gateway's own retries: the batch's items fail, not the run
             logger.warning("batch %s failed: %s", request.get("batch_id"), exc)
@@ -172,7 +190,7 @@ async def upsert_batch(request: dict[str, Any], client: df.DurableOrchestrationC
                 {"sync_key": key, "status": "failed", "reason": str(exc), "error_code": exc.error_code}
                 for key in sorted(to_write)
             ]
-        except Exception as exc:  # a bug or bad data in this batch: fail its items with the reason
+        except Exception as exc:  # staging, a bug or bad data in this batch: fail its items with the reason
             logger.exception("batch %s failed unexpectedly", request.get("batch_id"))
             results = [
                 {"sync_key": key, "status": "failed", "reason": f"{type(exc).__name__}: {exc}"}
@@ -219,7 +237,7 @@ def _compact(results: list[dict[str, Any]], dry: bool) -> list[dict[str, Any]]:
     return compact
 
 
-_READ_MARKERS = (".get", ".list", ".read", ".terms", "search", "GET ")
+_READ_MARKERS = (".get", ".list", ".read", ".lookup", ".terms", "search", "GET ")
 
 
 def _calls(stats: dict[str, Any]) -> dict[str, int]:

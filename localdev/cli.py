@@ -22,6 +22,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "sync": ("localdev.cli_sync", "run one sync of a catalog to completion on the local host"),
     "cleanup": ("localdev.cli_cleanup", "run one deletion pass now"),
     "demo": ("localdev.demo", "run the demo: emulator + local host + bundled demo catalogs"),
+    "kafka-bridge": ("localdev.cli_kafka", "feed a Kafka topic into a push catalog of a running local host"),
 }
 
 

@@ -58,6 +58,13 @@ class LocalApp:
             os.environ[key] = value
 
     def start(self) -> LocalApp:
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()  # whatever did start (emulator, host) stops, and the environment is restored
+            raise
+
+    def _start(self) -> LocalApp:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         endpoint = self.purview_endpoint
         if endpoint is None:

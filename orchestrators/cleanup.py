@@ -8,6 +8,7 @@ not seen in the last ``min_complete_runs`` complete runs and older than ``retent
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from datetime import timedelta
 from typing import Any
 
@@ -25,59 +26,89 @@ CLEANUP_INSTANCE_ID = "cleanup"
 
 @bp.orchestration_trigger(context_name="context")
 def cleanup_pass(context: df.DurableOrchestrationContext) -> Any:
-    """Input ``{catalog?: name, force?: bool}`` → ``[{catalog, status, stale, deleted, message, errors}]``."""
+    """Input ``{catalog?: name, force?: bool}`` → ``[{catalog, status, stale, deleted, message, errors}]``.
+
+    One catalog's failure (its report says ``failed``) never stops the others.
+    """
     request: dict[str, Any] = context.get_input() or {}
     run_id = f"cleanup-{context.new_uuid()}"
     catalogs = yield context.call_activity_with_retry(
         catalog_policies, ACTIVITY_RETRY, {"catalog": request.get("catalog")}
     )
-    reports = []
+    reports: list[dict[str, Any]] = []
     for entry in catalogs:
-        name = entry["name"]
-        context.set_custom_status({"phase": "find_stale", "catalog": name})
-        registry = yield context.call_entity(df.EntityId("catalog", name), "get")
-        complete = [run["started"] for run in (registry or {}).get("complete_runs", [])]
-        decision = yield context.call_activity_with_retry(
-            find_stale,
-            ACTIVITY_RETRY,
-            {
-                "catalog": name,
-                "run_id": run_id,
-                "now": context.current_utc_datetime.isoformat(),
-                "complete_runs": complete,
-                "force": bool(request.get("force")),
-            },
-        )
-        report = {
-            "catalog": name,
-            "status": "blocked" if decision["blocked"] else "completed",
-            "reason": decision["reason"],
-            "message": decision["message"],
-            "stale": decision["stale_count"],
-            "deleted": 0,
-            "errors": [],
-        }
-        if decision["ref"] and not decision["blocked"] and not request.get("dry_run"):
-            context.set_custom_status({"phase": "delete", "catalog": name, "stale": decision["stale_count"]})
-            outcome = yield context.call_activity_with_retry(
-                delete_stale, ACTIVITY_RETRY, {"ref": decision["ref"]}
-            )
-            report["deleted"] = outcome["deleted"]
-            report["errors"] = outcome["errors"]
+        context.set_custom_status({"phase": "find_stale", "catalog": entry["name"], "done": len(reports)})
+        try:
+            report = yield from _one_catalog(context, entry["name"], run_id, request)
+        except Exception as exc:
+            report = {
+                "catalog": entry["name"],
+                "status": "failed",
+                "reason": "error",
+                "message": str(exc)[:500],
+                "stale": 0,
+                "deleted": 0,
+                "errors": [str(exc)[:500]],
+            }
         reports.append(report)
     context.set_custom_status({"phase": "done", "catalogs": len(reports)})
     return reports
 
 
+def _one_catalog(
+    context: df.DurableOrchestrationContext, name: str, run_id: str, request: dict[str, Any]
+) -> Generator[Any, Any, dict[str, Any]]:
+    registry = yield context.call_entity(df.EntityId("catalog", name), "get")
+    complete = [run["started"] for run in (registry or {}).get("complete_runs", [])]
+    decision = yield context.call_activity_with_retry(
+        find_stale,
+        ACTIVITY_RETRY,
+        {
+            "catalog": name,
+            "run_id": run_id,
+            "now": context.current_utc_datetime.isoformat(),
+            "complete_runs": complete,
+            "force": bool(request.get("force")),
+        },
+    )
+    report = {
+        "catalog": name,
+        "status": "blocked" if decision["blocked"] else "completed",
+        "reason": decision["reason"],
+        "message": decision["message"],
+        "stale": decision["stale_count"],
+        "deleted": 0,
+        "errors": [],
+    }
+    if decision["ref"] and not decision["blocked"] and not request.get("dry_run"):
+        context.set_custom_status({"phase": "delete", "catalog": name, "stale": decision["stale_count"]})
+        outcome = yield context.call_activity_with_retry(
+            delete_stale, ACTIVITY_RETRY, {"ref": decision["ref"], "cutoff": decision["cutoff"]}
+        )
+        report["deleted"] = outcome["deleted"]
+        report["errors"] = outcome["errors"]
+    return report
+
+
 @bp.orchestration_trigger(context_name="context")
 def cleanup(context: df.DurableOrchestrationContext) -> Any:
-    """Eternal: ``{interval_minutes}`` → a pass over all catalogs, wait, continue as new (fresh history)."""
+    """Eternal: ``{interval_minutes}`` → a pass over all catalogs, wait, continue as new (fresh history).
+
+    A failed pass is recorded in the custom status and the loop goes on; the status holds counts only, far
+    below the 16 KB limit.
+    """
     request: dict[str, Any] = context.get_input() or {}
     interval = int(request.get("interval_minutes", 60))
-    reports = yield context.call_sub_orchestrator(cleanup_pass, {}, expected_type=list)
-    context.set_custom_status(
-        {"last_pass": context.current_utc_datetime.isoformat(), "reports": reports[:20]}
-    )
+    summary: dict[str, Any] = {"last_pass": context.current_utc_datetime.isoformat()}
+    try:
+        reports = yield context.call_sub_orchestrator(cleanup_pass, {}, expected_type=list)
+        summary["catalogs"] = {
+            r["catalog"]: {"status": r["status"], "stale": r["stale"], "deleted": r["deleted"]}
+            for r in reports[:50]
+        }
+    except Exception as exc:
+        summary["error"] = str(exc)[:500]
+    context.set_custom_status(summary)
     yield context.create_timer(context.current_utc_datetime + timedelta(minutes=interval))
     context.continue_as_new({"interval_minutes": interval})
     return None

@@ -11,6 +11,7 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from activities.catalogs import cleanup_staging
 from activities.deletion import delete_objects
 from activities.extract import transform_page
 from orchestrators.summary import add_errors, empty_summary, tally
@@ -36,7 +37,8 @@ def ingest_events(context: df.DurableOrchestrationContext) -> Any:
         ACTIVITY_RETRY,
         {"catalog": request["catalog"], "run_id": request["run_id"], "ref": request["ref"], "page": 0},
     )
-    add_errors(summary, page["errors"], page["rejected"])
+    add_errors(summary, page["errors"], page["rejected"] + page.get("duplicates", 0))
+    add_errors(summary, request.get("undecodable", []), request.get("undecodable_count", 0))
     yield from import_waves(
         context, request, [page["items_ref"]], [page["rejected_ref"]] if page["rejected_ref"] else [], summary
     )
@@ -48,4 +50,8 @@ def ingest_events(context: df.DurableOrchestrationContext) -> Any:
             tally(summary, kind, "deleted", n)
         add_errors(summary, outcome["errors"], outcome["failed"])
         summary["unknown_deletions"] = outcome["unknown"]
+    try:
+        yield context.call_activity(cleanup_staging, {"run_id": request["run_id"], "retention_hours": 72})
+    except Exception as exc:
+        add_errors(summary, [f"staged data not cleaned up: {str(exc)[:200]}"])
     return {"catalog": request["catalog"], "run_id": request["run_id"], "status": "completed", **summary}

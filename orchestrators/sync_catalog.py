@@ -20,7 +20,7 @@ from activities.upsert import merge_index
 from orchestrators.summary import add_error, add_errors, empty_summary, merge, tally
 from orchestrators.upsert_chunk import ACTIVITY_RETRY, upsert_chunk
 
-__all__ = ["bp", "import_waves", "sync_instance_id"]
+__all__ = ["SEGMENT_PAGES", "bp", "import_waves", "sync_instance_id"]
 
 bp = df.Blueprint()
 
@@ -101,6 +101,68 @@ def _status(
     )
 
 
+SEGMENT_PAGES = 250
+"""Pages per ``extract_segment`` execution (~6 history events per page, so ~1,500 per execution)."""
+
+
+@bp.orchestration_trigger(context_name="context")
+def extract_segment(context: df.DurableOrchestrationContext) -> Any:
+    """Extract up to ``SEGMENT_PAGES`` pages from ``cursor`` and transform them (fan-out).
+
+    Input ``{catalog, run_id, cursor, first_page}`` → refs of the staged items, rejected records and
+    deletions, counts, a capped error sample, and the cursor to continue from (``None`` at the end).
+    """
+    request: dict[str, Any] = context.get_input()
+    cursor = request["cursor"]
+    refs: list[str] = []
+    while len(refs) < SEGMENT_PAGES:
+        page = yield context.call_activity_with_retry(
+            extract_page,
+            ACTIVITY_RETRY,
+            {
+                "catalog": request["catalog"],
+                "run_id": request["run_id"],
+                "cursor": cursor,
+                "page": request["first_page"] + len(refs),
+            },
+        )
+        refs.append(page["ref"])
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    transformed = yield context.task_all(
+        [
+            context.call_activity_with_retry(
+                transform_page,
+                ACTIVITY_RETRY,
+                {
+                    "catalog": request["catalog"],
+                    "run_id": request["run_id"],
+                    "ref": ref,
+                    "page": request["first_page"] + n,
+                },
+            )
+            for n, ref in enumerate(refs)
+        ]
+    )
+    segment = empty_summary()
+    ignored: dict[str, int] = {}
+    for output in transformed:
+        add_errors(segment, output["errors"], output["rejected"] + output.get("duplicates", 0))
+        for aspect, n in output.get("ignored", {}).items():
+            ignored[aspect] = ignored.get(aspect, 0) + n
+    return {
+        **segment,
+        "pages": len(refs),
+        "next_cursor": cursor,
+        "items_refs": [o["items_ref"] for o in transformed],
+        "rejected_refs": [o["rejected_ref"] for o in transformed if o["rejected_ref"]],
+        "deletions_refs": [o["deletions_ref"] for o in transformed if o.get("deletions_ref")],
+        "rejected": sum(o["rejected"] for o in transformed),
+        "ignored": ignored,
+    }
+
+
 @bp.orchestration_trigger(context_name="context")
 def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
     """Input: ``{catalog, dry_run, options}`` (options: chunk sizes, lease, busy retries — from settings)."""
@@ -116,51 +178,37 @@ def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
     summary = empty_summary()
     summary["ignored"] = {}
     status = "completed"
-    pages: list[dict[str, Any]] = []
+    pages = 0
     _status(context, request, summary, phase="extract", pages=0)
     try:
         cursor: str | None = None
-        while True:
-            page = yield context.call_activity_with_retry(
-                extract_page,
-                ACTIVITY_RETRY,
+        items_refs: list[str] = []
+        rejected_refs: list[str] = []
+        deletions: list[str] = []
+        while True:  # segments of ≤ SEGMENT_PAGES pages keep every execution's history small
+            segment = yield context.call_sub_orchestrator(
+                extract_segment,
                 {
                     "catalog": request["catalog"],
                     "run_id": request["run_id"],
                     "cursor": cursor,
-                    "page": len(pages),
+                    "first_page": pages,
                 },
+                expected_type=dict,
             )
-            pages.append(page)
-            cursor = page["next_cursor"]
-            if len(pages) % 10 == 0:
-                _status(context, request, summary, phase="extract", pages=len(pages))
+            pages += segment["pages"]
+            items_refs += segment["items_refs"]
+            rejected_refs += segment["rejected_refs"]
+            deletions += segment["deletions_refs"]
+            merge(summary, segment)
+            summary["rejected"] = summary.get("rejected", 0) + segment["rejected"]
+            for aspect, n in segment["ignored"].items():
+                summary["ignored"][aspect] = summary["ignored"].get(aspect, 0) + n
+            cursor = segment["next_cursor"]
+            _status(context, request, summary, phase="extract", pages=pages)
             if not cursor:
                 break
-        _status(context, request, summary, phase="transform", pages=len(pages))
-        transformed = yield context.task_all(
-            [
-                context.call_activity_with_retry(
-                    transform_page,
-                    ACTIVITY_RETRY,
-                    {"catalog": request["catalog"], "run_id": request["run_id"], "ref": p["ref"], "page": n},
-                )
-                for n, p in enumerate(pages)
-            ]
-        )
-        for output in transformed:
-            add_errors(summary, output["errors"], output["rejected"])
-            for aspect, n in output.get("ignored", {}).items():
-                summary["ignored"][aspect] = summary["ignored"].get(aspect, 0) + n
-        summary["rejected"] = sum(o["rejected"] for o in transformed)
-        yield from import_waves(
-            context,
-            request,
-            [o["items_ref"] for o in transformed],
-            [o["rejected_ref"] for o in transformed if o["rejected_ref"]],
-            summary,
-        )
-        deletions = [o["deletions_ref"] for o in transformed if o.get("deletions_ref")]
+        yield from import_waves(context, request, items_refs, rejected_refs, summary)
         if deletions and not dry:  # the source says these are gone (e.g. DataHub soft deletes): delete now
             _status(context, request, summary, phase="delete removed")
             outcome = yield context.call_activity_with_retry(
@@ -192,7 +240,7 @@ def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
         "run_id": request["run_id"],
         "status": "dry_run" if dry and status == "completed" else status,
         **summary,
-        "pages": len(pages),
+        "pages": pages,
         "started": started.isoformat(),
         "ended": ended.isoformat(),
         "duration_s": round((ended - started).total_seconds(), 3),
@@ -213,6 +261,7 @@ def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
                 "now": ended.isoformat(),
             },
         )
+    if not dry and status == "completed":  # a failed run keeps its staged pages (for a look) until retention
         try:  # staged pages are not needed any more; a dry run keeps its plan (removed after the retention)
             yield context.call_activity(cleanup_staging, {"run_id": request["run_id"], "retention_hours": 72})
         except Exception as exc:

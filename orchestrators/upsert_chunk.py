@@ -132,7 +132,23 @@ def upsert_chunk(context: df.DurableOrchestrationContext) -> Any:
         )
         for number, batch in enumerate(batches)
     ]
-    outputs: list[dict[str, Any]] = (yield context.task_all(tasks)) if tasks else []
+    outputs: list[dict[str, Any]] = []
+    try:
+        outputs = (yield context.task_all(tasks)) if tasks else []
+    except Exception as exc:  # a batch activity failed even after its retries (upsert_batch reports per
+        # item, so this is the host or staging): fail the items that were to be written, keep the run going
+        reason = f"batch failed: {str(exc)[:300]}"
+        proceed = [k for k in writable if decisions[k["sync_key"]]["decision"] == "proceed"]
+        outputs = [
+            {
+                "index_ref": None,
+                "calls": {},
+                "results": [
+                    {"sync_key": k["sync_key"], "status": "failed", "reason": reason} for k in proceed
+                ],
+            }
+        ]
+    done = context.current_utc_datetime.isoformat()
     index_refs, plan_refs = [], []
     for output in outputs:
         index_refs.append(output["index_ref"])
@@ -151,16 +167,20 @@ def upsert_chunk(context: df.DurableOrchestrationContext) -> Any:
                 )
                 continue
             status = _STATUS_OF.get(result["status"], "failed")
+            guid = _guid_of(kind, result)
+            reason = result.get("reason")
+            if status != "failed" and guid is None:
+                status, reason = "failed", "Purview answered without a guid"
             tally(summary, kind, status)
             if status == "failed":
-                add_error(summary, f"{result['sync_key']}: {result.get('reason')}")
+                add_error(summary, f"{result['sync_key']}: {reason}")
                 context.signal_entity(
                     entity,
                     "fail",
                     {
                         "correlation_id": request["run_id"],
-                        "error": result.get("reason") or "failed",
-                        "now": now,
+                        "error": reason or "failed",
+                        "now": done,
                     },
                 )
             else:
@@ -169,16 +189,26 @@ def upsert_chunk(context: df.DurableOrchestrationContext) -> Any:
                     "complete",
                     {
                         "correlation_id": request["run_id"],
-                        "purview_guid": result.get("guid") or f"typedef:{result.get('qualified_name')}",
+                        "purview_guid": guid,
                         "assigned_terms": result.get("assigned_terms"),
                         "assigned_classifications": result.get("assigned_classifications"),
-                        "now": now,
+                        "now": done,
                     },
                 )
     summary["index_refs"] = [ref for ref in index_refs if ref]
     if dry:
         summary["plan_refs"] = [ref for ref in plan_refs if ref]
     return summary
+
+
+def _guid_of(kind: str, result: dict[str, Any]) -> str | None:
+    """What the sync state records as the Purview id: the guid; for a classification (a typedef, which has
+    no entity guid here) ``typedef:<name>``, which deletion knows to delete as a typedef."""
+    if result.get("guid"):
+        return str(result["guid"])
+    if kind == "classification" and result.get("qualified_name"):
+        return f"typedef:{result['qualified_name']}"
+    return None
 
 
 def _lite(decision: dict[str, Any]) -> dict[str, Any]:

@@ -131,6 +131,8 @@ async def start_cleanup(req: func.HttpRequest, client: df.DurableOrchestrationCl
     if name and (problem := _known(name)) is not None:
         return problem
     force = req.params.get("force", "").lower() in _TRUE
+    if force and not name:
+        return error_response(400, "ForceNeedsCatalog", "force=true deletes past the guard: name one catalog")
     instance_id = await client.start_new("cleanup_pass", None, {"catalog": name, "force": force})
     response: func.HttpResponse = client.create_check_status_response(req, instance_id)
     return response

@@ -37,10 +37,11 @@ def partition_of(event: func.EventHubEvent) -> str:
 
 
 def batch_id(events: list[func.EventHubEvent]) -> str:
-    """The batch's first sequence number; without sequence numbers (never in Azure), a hash of the bodies."""
+    """The batch's first and last sequence numbers (a redelivery that carries more events is a new batch);
+    without sequence numbers (never in Azure), a hash of the bodies."""
     numbers = [e.sequence_number for e in events if e.sequence_number is not None]
     if numbers:
-        return str(min(numbers))
+        return f"{min(numbers)}-{max(numbers)}"
     digest = hashlib.sha256()
     for event in events:
         digest.update(hashlib.sha256(event.get_body()).digest())

@@ -21,6 +21,7 @@ __all__ = ["ACTIVE", "AlreadyRunning", "is_active", "start_ingest", "start_sync"
 
 logger = logging.getLogger(__name__)
 ACTIVE = {"Running", "Pending", "ContinuedAsNew", "Suspended"}
+HISTORY_BUDGET = 4500
 
 
 class AlreadyRunning(Exception):
@@ -30,11 +31,13 @@ class AlreadyRunning(Exception):
 def sync_options() -> dict[str, Any]:
     """The numbers orchestrators need, read once here so orchestrators never read settings."""
     s = resources.settings()
+    # each busy retry round adds ~2 history events per item: keep a chunk's execution under ~5,000 events
+    busy_retries = min(s.busy_retry_count, max(0, HISTORY_BUDGET // (2 * s.chunk_size) - 1))
     return {
         "chunk_size": s.chunk_size,
         "batch_items": s.purview_batch_size,
         "lease_seconds": s.lease_minutes * 60,
-        "busy_retries": s.busy_retry_count,
+        "busy_retries": busy_retries,
         "busy_delay_seconds": s.busy_retry_delay_seconds,
     }
 
@@ -78,25 +81,37 @@ async def start_ingest(
 ) -> tuple[str, bool]:
     """Decode and stage one pushed batch, then start its ``ingest_events`` instance.
 
-    Returns ``(instance_id, started)``; ``started`` is False when the batch was seen before (redelivery).
+    Returns ``(instance_id, started)``; ``started`` is False when the batch was seen before (redelivery). A
+    batch whose earlier import failed or was terminated is imported again.
     """
     instance_id = ingest_instance_id(catalog, partition, first_sequence)
     try:
         existing = await client.get_status(instance_id)
     except Exception:
         existing = None
-    if _status_name(existing) is not None:
+    if _status_name(existing) not in (None, "Failed", "Terminated", "Canceled"):
         logger.info("batch %s already ingested or ingesting; skipped", instance_id)
         return instance_id, False
     connector = resources.connector(catalog)
     records: list[dict[str, Any]] = []
-    for body in bodies:
-        records.extend(connector.decode(body))
+    undecodable: list[str] = []
+    for number, body in enumerate(bodies):
+        try:
+            records.extend(connector.decode(body))
+        except Exception as exc:  # one bad event fails itself, not the batch
+            undecodable.append(f"event {number} of {instance_id}: cannot decode: {str(exc)[:300]}")
     run_id = "ingest-" + hashlib.sha256(instance_id.encode()).hexdigest()[:32]
     ref = resources.staging().put_jsonl(run_id, "raw/000000.jsonl", records)
     await client.start_new(
         "ingest_events",
         instance_id,
-        {"catalog": catalog, "run_id": run_id, "ref": ref, "options": sync_options()},
+        {
+            "catalog": catalog,
+            "run_id": run_id,
+            "ref": ref,
+            "options": sync_options(),
+            "undecodable": undecodable[:20],
+            "undecodable_count": len(undecodable),
+        },
     )
     return instance_id, True

@@ -153,6 +153,6 @@ def test_history_stays_within_budget_and_cleanup_keeper_starts_the_eternal_clean
             break
         time.sleep(0.2)
     assert status is not None and status["runtimeStatus"] == "Running"
-    assert status["customStatus"]["reports"][0]["catalog"] == CATALOG
+    assert status["customStatus"]["catalogs"][CATALOG]["status"] == "completed", status["customStatus"]
     app.server.invoke("cleanup_keeper", None)  # already running: the keeper leaves it alone
     assert [r.instance_id for r in app.host.list_instances()].count("cleanup") == 1

@@ -26,6 +26,7 @@ def test_registered_function_names() -> None:
         "post_events": "httpTrigger",
         "cleanup_keeper": "timerTrigger",
         "sync_catalog": "orchestrationTrigger",
+        "extract_segment": "orchestrationTrigger",
         "upsert_chunk": "orchestrationTrigger",
         "cleanup_pass": "orchestrationTrigger",
         "cleanup": "orchestrationTrigger",
