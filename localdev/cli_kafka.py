@@ -1,25 +1,24 @@
 """``python -m localdev kafka-bridge``: feed a Kafka topic into a push catalog of a running local host.
 
 Batches go to ``POST {app-url}/admin/functions/events_{catalog}`` (the Event Hub trigger of the catalog);
-offsets are committed after the host accepted a batch. Needs ``confluent-kafka`` (requirements-dev.txt).
+offsets are committed after the trigger function has run (``?wait=1``).
+Needs ``confluent-kafka`` (requirements-dev.txt).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import re
 import signal
 import sys
 import threading
 
+from triggers.names import event_function_name
+
 __all__ = ["add_arguments", "events_function_name", "run"]
 
 
-def events_function_name(catalog: str) -> str:
-    """The catalog's Event Hub trigger name (same rule as ``triggers.push.event_function_name``, which is not
-    imported here: importing it registers the app's triggers from the catalogs file)."""
-    return "events_" + re.sub(r"[^a-z0-9]", "_", catalog)
+events_function_name = event_function_name  # the catalog's Event Hub trigger
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -58,8 +58,9 @@ class BatchInfo:
 
 
 def http_delivery(app_url: str, function_name: str, *, timeout: float = 30.0) -> Deliver:
-    """Deliver to ``POST {app_url}/admin/functions/{function_name}`` (202 = accepted)."""
-    url = f"{app_url.rstrip('/')}/admin/functions/{quote(function_name, safe='')}"
+    """Deliver to ``POST {app_url}/admin/functions/{function_name}?wait=1``: the host answers 200 once the
+    trigger function has run (500 when it failed), so the bridge commits only delivered batches."""
+    url = f"{app_url.rstrip('/')}/admin/functions/{quote(function_name, safe='')}?wait=1"
     session = requests.Session()
 
     def deliver(events: list[dict[str, Any]]) -> None:
@@ -67,7 +68,7 @@ def http_delivery(app_url: str, function_name: str, *, timeout: float = 30.0) ->
             response = session.post(url, json={"input": events}, timeout=timeout)
         except requests.RequestException as exc:
             raise DeliveryError(f"POST {url}: {exc}") from exc
-        if response.status_code != 202:
+        if response.status_code != 200:
             raise DeliveryError(f"POST {url}: HTTP {response.status_code} {response.text[:200]}")
 
     return deliver

@@ -81,7 +81,11 @@ async def get_catalog(req: func.HttpRequest, client: df.DurableOrchestrationClie
     body = _catalog_summary(name)
     body["source"] = redact(catalog.source)
     body["type_mapping"] = catalog.type_mapping
-    registry = await read_entity(client, "catalog", name) or {}
+    try:
+        registry = await read_entity(client, "catalog", name) or {}
+    except Exception as exc:
+        logger.exception("reading the runs of %s failed", name)
+        return error_response(502, "DurableStoreUnavailable", f"reading the catalog's runs failed: {exc}")
     body["current_run"] = registry.get("current")
     body["runs"] = registry.get("runs", [])
     return json_response(body)
@@ -117,7 +121,15 @@ async def get_object_state(req: func.HttpRequest, client: df.DurableOrchestratio
         return problem
     if kind not in ITEM_KINDS:
         return error_response(400, "InvalidKind", f"kind must be one of {', '.join(ITEM_KINDS)}")
-    state = await read_entity(client, "sync_state", encode_key(name, kind, external_id))
+    try:
+        key = encode_key(name, kind, external_id)
+    except ValueError as exc:
+        return error_response(400, "InvalidExternalId", str(exc))
+    try:
+        state = await read_entity(client, "sync_state", key)
+    except Exception as exc:
+        logger.exception("reading sync state %s failed", key)
+        return error_response(502, "DurableStoreUnavailable", f"reading the sync state failed: {exc}")
     if state is None:
         return error_response(404, "ObjectNotFound", f"no sync state for {name}|{kind}|{external_id}")
     return json_response(state)

@@ -9,22 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 
 import azure.durable_functions as df
 import azure.functions as func
 
 from activities import resources
+from triggers.names import event_function_name
 from triggers.starters import start_ingest
 
 __all__ = ["batch_id", "bp", "event_function_name", "partition_of"]
 
 logger = logging.getLogger(__name__)
 bp = df.Blueprint()
-
-
-def event_function_name(catalog: str) -> str:
-    return "events_" + re.sub(r"[^a-z0-9]", "_", catalog)
 
 
 def partition_of(event: func.EventHubEvent) -> str:

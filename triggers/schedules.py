@@ -8,7 +8,6 @@ import error.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 import azure.durable_functions as df
@@ -16,6 +15,7 @@ import azure.functions as func
 
 from activities import resources
 from orchestrators.cleanup import CLEANUP_INSTANCE_ID
+from triggers.names import timer_function_name
 from triggers.starters import AlreadyRunning, is_active, start_sync
 
 __all__ = ["CLEANUP_KEEPER_SCHEDULE", "bp", "timer_function_name"]
@@ -24,10 +24,6 @@ logger = logging.getLogger(__name__)
 bp = df.Blueprint()
 
 CLEANUP_KEEPER_SCHEDULE = "0 */5 * * * *"
-
-
-def timer_function_name(catalog: str) -> str:
-    return "sync_timer_" + re.sub(r"[^a-z0-9]", "_", catalog)
 
 
 def _register_catalog_timer(catalog: str, schedule: str) -> None:

@@ -139,6 +139,16 @@ def add_trigger_routes(
         value = json.loads(raw).get("input") if raw.strip() else None
         kwargs = common_kwargs(fn)
         kwargs[fn.trigger_param] = trigger_value(fn, value)
+        if request.query.get("wait", "").lower() in ("1", "true"):
+            # the caller (e.g. the Kafka bridge) commits only once the function has really run
+            try:
+                await invoke_on_loop(fn, kwargs)
+            except Exception as exc:
+                logger.exception("function %s failed", fn.name)
+                return web.json_response(
+                    {"error": {"code": "FunctionFailed", "message": str(exc)}}, status=500
+                )
+            return web.Response(status=200)
         asyncio.get_running_loop().create_task(_run_logged(fn, kwargs))
         return web.Response(status=202)
 

@@ -12,7 +12,7 @@ import pytest
 
 from localdev.session import LocalApp
 from tests.e2e.dataset import catalog_items, table
-from triggers.push import event_function_name
+from triggers.names import event_function_name
 
 CATALOG = "e2e-push"
 

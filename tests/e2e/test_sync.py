@@ -83,8 +83,8 @@ def test_first_sync_lands_exactly_and_resync_writes_nothing(app: LocalApp) -> No
     cleanup = app.start_and_wait("cleanup", params={"catalog": CATALOG})["output"][0]
     assert cleanup["deleted"] == 0
     assert _entity_state(app, "asset", "tbl10") is not None
-    # … a failed run (a broken source line that cannot even be read) does not count either …
-    sync(app, CATALOG)  # the second complete run without tbl10
+    # … the second complete run without tbl10 (failed runs never count: see test_guards.py) …
+    sync(app, CATALOG)
     cleanup = app.start_and_wait("cleanup", params={"catalog": CATALOG})["output"][0]
     assert cleanup["status"] == "completed", cleanup
     assert cleanup["deleted"] == 2, cleanup

@@ -9,8 +9,7 @@ def test_registered_function_names() -> None:
     """Fixed functions, plus one timer per scheduled catalog and one Event Hub trigger per push catalog of the
     catalogs file the app loaded (the repository's, or the end-to-end tests' when they run in the session)."""
     from activities import resources
-    from triggers.push import event_function_name
-    from triggers.schedules import timer_function_name
+    from triggers.names import event_function_name, timer_function_name
 
     module = importlib.import_module("function_app")
     functions = {f.get_function_name(): f.get_trigger().type for f in module.app.get_functions()}
