@@ -63,7 +63,7 @@ def test_batches_are_per_partition_in_offset_order_and_committed_after_delivery(
     assert bridge.error is None
     seen: dict[int, list[int]] = {}
     for batch in batches:
-        assert 1 <= len(batch) <= 6
+        assert len(batch) in range(1, 7)
         assert len({e["partition_id"] for e in batch}) == 1, "one partition per batch"
         offsets = [e["sequence_number"] for e in batch]
         assert offsets == sorted(offsets)

@@ -169,7 +169,7 @@ def test_busy_retries_are_bounded(max_retries: int, delay: int, busy: int) -> No
     while decision.retry:
         attempts += 1
         assert decision.attempt == attempts
-        assert 1 <= decision.delay_seconds <= MAX_BUSY_DELAY_SECONDS
+        assert decision.delay_seconds in range(1, MAX_BUSY_DELAY_SECONDS + 1)
         total_wait += decision.delay_seconds
         decision = busy_retry(decision.attempt, busy, max_retries=max_retries, delay_seconds=delay)
     assert attempts == max_retries
