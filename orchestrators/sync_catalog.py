@@ -20,9 +20,14 @@ from activities.upsert import merge_index
 from orchestrators.summary import add_error, add_errors, empty_summary, merge, tally
 from orchestrators.upsert_chunk import ACTIVITY_RETRY, upsert_chunk
 
-__all__ = ["SEGMENT_PAGES", "bp", "import_waves", "sync_instance_id"]
+__all__ = ["PARALLEL_CHUNKS", "SEGMENT_PAGES", "bp", "import_waves", "sync_instance_id"]
 
 bp = df.Blueprint()
+
+PARALLEL_CHUNKS = 8
+"""``upsert_chunk`` sub-orchestrations of one wave running at once (each holds ≤ CHUNK_SIZE leases)."""
+SEGMENT_PAGES = 250
+"""Pages per ``extract_segment`` execution (~6 history events per page, so ~1,500 per execution)."""
 
 
 def sync_instance_id(catalog: str) -> str:
@@ -52,26 +57,31 @@ def import_waves(
     index_ref: str | None = None
     for number, wave in enumerate(plan["waves"]):
         _status(context, request, summary, phase=f"import {wave['phase']}", wave=number)
-        outputs = yield context.task_all(
-            [
-                context.call_sub_orchestrator(
-                    upsert_chunk,
-                    {
-                        "catalog": request["catalog"],
-                        "run_id": request["run_id"],
-                        "phase": wave["phase"],
-                        "ref": part["ref"],
-                        "chunk_id": part["id"],
-                        "index_ref": index_ref,
-                        "asset_index_ref": plan["asset_index_ref"],
-                        "dry_run": request.get("dry_run", False),
-                        "options": request["options"],
-                    },
-                    expected_type=dict,  # the SDK would guess `str` from the orchestrator wrapper
-                )
-                for part in wave["chunks"]
-            ]
-        )
+        # a bounded number of chunks in flight: a chunk takes its objects' leases when it starts, so it must
+        # reach Purview well within the lease, however large the wave
+        in_flight = max(1, int(request["options"].get("parallel_chunks", PARALLEL_CHUNKS)))
+        outputs: list[dict[str, Any]] = []
+        for start in range(0, len(wave["chunks"]), in_flight):
+            outputs += yield context.task_all(
+                [
+                    context.call_sub_orchestrator(
+                        upsert_chunk,
+                        {
+                            "catalog": request["catalog"],
+                            "run_id": request["run_id"],
+                            "phase": wave["phase"],
+                            "ref": part["ref"],
+                            "chunk_id": part["id"],
+                            "index_ref": index_ref,
+                            "asset_index_ref": plan["asset_index_ref"],
+                            "dry_run": request.get("dry_run", False),
+                            "options": request["options"],
+                        },
+                        expected_type=dict,  # the SDK would guess `str` from the orchestrator wrapper
+                    )
+                    for part in wave["chunks"][start : start + in_flight]
+                ]
+            )
         parts: list[str | None] = [index_ref]
         for output in outputs:
             parts.extend(output.pop("index_refs", []))
@@ -99,10 +109,6 @@ def _status(
             "last_error": summary["errors"][-1] if summary["errors"] else None,
         }
     )
-
-
-SEGMENT_PAGES = 250
-"""Pages per ``extract_segment`` execution (~6 history events per page, so ~1,500 per execution)."""
 
 
 @bp.orchestration_trigger(context_name="context")
