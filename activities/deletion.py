@@ -18,6 +18,7 @@ from activities import resources
 from activities.management import list_entities, read_entity, signal_entity
 from config import DeletionPolicy
 from entities.keys import encode_key
+from orchestrators.guards import decide_markers
 from orchestrators.policy import decide_deletion, last_presence
 
 __all__ = ["bp"]
@@ -111,16 +112,23 @@ async def delete_stale(request: dict[str, Any], client: df.DurableOrchestrationC
 @bp.activity_trigger(input_name="request")
 @bp.durable_client_input(client_name="client")
 async def delete_objects(request: dict[str, Any], client: df.DurableOrchestrationClient) -> dict[str, Any]:
-    """Delete pushed deletions now: ``{catalog, refs: [staged deletions]}`` → ``{deleted, unknown, failed}``.
+    """Execute delete markers: ``{catalog, refs: [staged deletions], force}`` → ``{deleted, unknown, failed,
+    errors, held}``.
 
     An object the sync never imported (no sync state) is counted as ``unknown`` and nothing is deleted.
+    Markers for more than ``max_delete_fraction`` of the catalog's synced objects are held (``held``: count,
+    message, sample; nothing deleted) unless ``force``: a producer's deletion storm must not empty Purview.
     """
     catalog = request["catalog"]
     targets: list[tuple[str, str, str]] = []  # (kind, entity key, guid)
+    known: set[str] = set()
     unknown = 0
     for ref in request["refs"]:
         for record in resources.staging().iter_jsonl(ref):
             key = encode_key(catalog, record["kind"], record["external_id"])
+            if key in known:  # marked on several pages: one object, one marker
+                continue
+            known.add(key)
             state = await read_entity(client, "sync_state", key)
             if isinstance(state, str):
                 state = json.loads(state)
@@ -128,6 +136,14 @@ async def delete_objects(request: dict[str, Any], client: df.DurableOrchestratio
                 unknown += 1
                 continue
             targets.append((record["kind"], key, state["purview_guid"]))
+    policy = DeletionPolicy.model_validate(resources.catalog(catalog).deletion)
+    held_objects = await _count_objects(client, catalog) if targets else 0
+    guard = decide_markers(policy, len(targets), held_objects, force=bool(request.get("force")))
+    if not guard.execute:
+        logger.warning("%s: %s", catalog, guard.message)
+        sample = [key for _, key, _ in targets[:20]]
+        held = {"count": len(targets), "message": guard.message, "fraction": guard.fraction, "sample": sample}
+        return {"deleted": {}, "unknown": unknown, "failed": 0, "errors": [], "held": held}
     failed = await resources.run_blocking(_delete_in_purview, [(kind, guid) for kind, _, guid in targets])
     deleted: dict[str, int] = {}
     for kind, key, guid in targets:
@@ -136,4 +152,16 @@ async def delete_objects(request: dict[str, Any], client: df.DurableOrchestratio
         await signal_entity(client, "sync_state", key, "delete", {"force": True})
         deleted[kind] = deleted.get(kind, 0) + 1
     errors = [f"{guid}: {reason}" for guid, reason in list(failed.items())[:20]]
-    return {"deleted": deleted, "unknown": unknown, "failed": len(failed), "errors": errors}
+    return {"deleted": deleted, "unknown": unknown, "failed": len(failed), "errors": errors, "held": None}
+
+
+async def _count_objects(client: df.DurableOrchestrationClient, catalog: str) -> int:
+    """The catalog's objects in sync state (the denominator of the delete-marker guard)."""
+    count = 0
+    async for entry in list_entities(client, "sync_state"):
+        state = entry.get("state")
+        if isinstance(state, str):
+            state = json.loads(state)
+        if isinstance(state, dict) and state.get("catalog") == catalog:
+            count += 1
+    return count

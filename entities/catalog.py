@@ -33,6 +33,7 @@ __all__ = [
     "MAX_COMPLETE_RUNS",
     "MAX_ERRORS",
     "MAX_ERROR_LENGTH",
+    "MAX_HOLDS",
     "MAX_RUNS",
     "OPERATION_NAMES",
     "AckResult",
@@ -60,6 +61,8 @@ MAX_COMPLETE_RUNS: Final = 100
 """Complete-run times kept; a deletion policy asking for more older runs than this never deletes."""
 MAX_ERRORS: Final = 20
 """Errors kept per run summary (a sample; ``error_count`` keeps the total)."""
+MAX_HOLDS: Final = 5
+"""Hold reasons kept per run (shrink, unreadable records, ...)."""
 MAX_ERROR_LENGTH: Final = 1000
 """Longer error texts are truncated, not rejected: a rejected ``run_finished`` would lose the run."""
 ABANDONED_ERROR: Final = "run never finished: a later run started while it was current"
@@ -124,8 +127,12 @@ class SummaryInput(_Frozen):
         return data
 
 
+HoldText = Annotated[str, Field(min_length=1), AfterValidator(lambda text: text[:MAX_ERROR_LENGTH])]
+Holds = Annotated[tuple[HoldText, ...], AfterValidator(lambda held: held[:MAX_HOLDS])]
+
+
 class RunSummary(_Frozen):
-    """One recorded run."""
+    """One recorded run; ``complete_for_deletion`` False with ``held`` reasons: it proves nothing gone."""
 
     run_id: RunId
     started: UtcTime
@@ -136,6 +143,9 @@ class RunSummary(_Frozen):
     throttles: Count = 0
     errors: tuple[ErrorText, ...] = Field(default=(), max_length=MAX_ERRORS)
     error_count: Count = 0
+    complete_for_deletion: bool = False
+    held: Holds = ()
+    seen: Count | None = None
 
 
 class CurrentRun(_Frozen):
@@ -146,11 +156,13 @@ class CurrentRun(_Frozen):
 
 
 class CompleteRun(_Frozen):
-    """A complete, successful run: ``started`` is what deletion compares ``last_seen`` with."""
+    """A complete, successful run: ``started`` is what deletion compares ``last_seen`` with; ``seen`` (objects
+    it met in the source) is what the next run's shrink guard compares with."""
 
     run_id: RunId
     started: UtcTime
     ended: UtcTime
+    seen: Count | None = None
 
 
 class CatalogState(_Frozen):
@@ -181,11 +193,18 @@ class RunStartedRequest(_Frozen):
 
 
 class RunFinishedRequest(_Frozen):
-    """A run ended with ``status``; ``started`` is used when the registry never saw it start."""
+    """A run ended with ``status``; ``started`` is used when the registry never saw it start.
+
+    A ``completed`` run counts for deletion unless ``complete_for_deletion`` is False (shrink guard: ``held``
+    says why).
+    """
 
     name: ClassVar[str] = "run_finished"
     run_id: RunId
     status: RunStatus
+    complete_for_deletion: bool = True
+    held: Holds = ()
+    seen: Count | None = None
     summary: SummaryInput = Field(default_factory=SummaryInput)
     started: UtcTime | None = None
     now: UtcTime | None = None
@@ -272,8 +291,10 @@ def _evolve(state: CatalogState, **changes: Any) -> CatalogState:
 def _with_run(state: CatalogState, summary: RunSummary) -> dict[str, Any]:
     """Field changes that record ``summary`` (and its complete-run time when it completed)."""
     changes: dict[str, Any] = {"runs": (summary, *state.runs)[:MAX_RUNS]}
-    if summary.status is RunStatus.COMPLETED:
-        done = CompleteRun(run_id=summary.run_id, started=summary.started, ended=summary.ended)
+    if summary.complete_for_deletion:
+        done = CompleteRun(
+            run_id=summary.run_id, started=summary.started, ended=summary.ended, seen=summary.seen
+        )
         ordered = sorted((done, *state.complete_runs), key=lambda run: run.started, reverse=True)
         changes["complete_runs"] = tuple(ordered[:MAX_COMPLETE_RUNS])
     return changes
@@ -317,6 +338,9 @@ def _run_finished(state: CatalogState, op: RunFinishedRequest, at: datetime) -> 
         throttles=op.summary.throttles,
         errors=op.summary.errors,
         error_count=op.summary.error_count,
+        complete_for_deletion=op.status is RunStatus.COMPLETED and op.complete_for_deletion,
+        held=op.held,
+        seen=op.seen,
     )
     changes = _with_run(state, summary)
     if current is not None:

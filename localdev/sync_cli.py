@@ -3,7 +3,8 @@
 The command lines and the ``--json`` keys are a public interface (scripts and CI use them):
 
 - sync: ``{"catalog", "run_id", "status", "counts": {kind: {created, updated, unchanged, skipped, failed,
-  deleted}}, "purview_calls": {"read", "write"}, "duration_s", "errors": [...]}``
+  deleted}}, "purview_calls": {"read", "write"}, "duration_s", "errors": [...], "complete_for_deletion",
+  "held": [...], "deletion_note", "seen", "deletes_held": {count, message, sample} | null}``
 - cleanup: ``{"catalog", "status": "completed"|"blocked", "stale", "deleted", "errors"}`` (one object per
   catalog; a list when no catalog is named)
 """
@@ -43,6 +44,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def add_sync_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("catalog", help="catalog name from the catalogs file")
     parser.add_argument("--dry-run", action="store_true", help="plan only: write nothing to Purview or state")
+    parser.add_argument(
+        "--accept-shrink",
+        action="store_true",
+        help="count this run as complete for deletion even if it saw markedly fewer objects",
+    )
+    parser.add_argument(
+        "--force-deletes", action="store_true", help="execute delete markers even above max_delete_fraction"
+    )
     _common(parser)
 
 
@@ -58,6 +67,8 @@ def sync_report(output: dict[str, Any]) -> dict[str, Any]:
     report["rejected"] = output.get("rejected", 0)
     report["ignored"] = output.get("ignored", {})
     report["error_count"] = output.get("error_count", len(output.get("errors") or []))
+    for key in ("complete_for_deletion", "held", "accepted", "deletion_note", "seen", "deletes_held"):
+        report[key] = output.get(key)
     return report
 
 
@@ -87,7 +98,12 @@ def _run(args: argparse.Namespace, label: str, path: str, params: dict[str, str]
 
 
 def run_sync(args: argparse.Namespace) -> int:
-    params = {"dry_run": "true"} if args.dry_run else {}
+    flags = {
+        "dry_run": args.dry_run,
+        "accept_shrink": args.accept_shrink,
+        "force_deletes": args.force_deletes,
+    }
+    params = {name: "true" for name, on in flags.items() if on}
     status = _run(args, "sync", f"catalogs/{args.catalog}/sync", params)
     if status is None:
         return 1
@@ -133,6 +149,15 @@ def _print_sync(report: dict[str, Any]) -> None:
     if report.get("ignored"):
         ignored = ", ".join(f"{what}: {n}" for what, n in sorted(report["ignored"].items()))
         console.print(f"Not mapped (counted, not imported): {ignored}", markup=False, highlight=False)
+    if report.get("deletion_note"):
+        style = "green" if report.get("complete_for_deletion") else "yellow"
+        console.print(f"Deletion: {report['deletion_note']}", style=style, markup=False, highlight=False)
+    held = report.get("deletes_held")
+    if held:
+        console.print(
+            f"Delete markers held: {held['message']}", style="yellow", markup=False, highlight=False
+        )
+        console.print(f"  e.g. {', '.join(held['sample'][:5])}", markup=False, highlight=False)
     for error in (report["errors"] or [])[:20]:
         errors.print(f"  {error}", markup=False, highlight=False)
 

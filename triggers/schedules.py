@@ -16,7 +16,7 @@ import azure.functions as func
 from activities import resources
 from orchestrators.cleanup import CLEANUP_INSTANCE_ID
 from triggers.names import timer_function_name
-from triggers.starters import AlreadyRunning, is_active, start_sync
+from triggers.starters import AlreadyRunning, CatalogDisabled, is_active, start_sync
 
 __all__ = ["CLEANUP_KEEPER_SCHEDULE", "bp", "timer_function_name"]
 
@@ -36,6 +36,8 @@ def _register_catalog_timer(catalog: str, schedule: str) -> None:
             logger.info("scheduled sync of %s started: %s", catalog, instance_id)
         except AlreadyRunning:
             logger.warning("scheduled sync of %s skipped: the previous one is still running", catalog)
+        except CatalogDisabled as exc:  # only enabled catalogs get a timer; this is a belt to those braces
+            logger.error("scheduled sync of %s refused: %s", catalog, exc)
 
 
 for _catalog in resources.catalogs().scheduled():

@@ -41,7 +41,13 @@ def run(state: CatalogState, name: str, payload: Any, at: datetime) -> Transitio
 
 
 def summary(run_id: str, status: RunStatus, started: datetime = T0, ended: datetime = T1) -> RunSummary:
-    return RunSummary(run_id=run_id, started=started, ended=ended, status=status)
+    return RunSummary(
+        run_id=run_id,
+        started=started,
+        ended=ended,
+        status=status,
+        complete_for_deletion=status is RunStatus.COMPLETED,
+    )
 
 
 EMPTY = CatalogState()
@@ -104,6 +110,31 @@ TABLE: list[tuple[str, CatalogState, str, dict[str, Any], dict[str, Any], Catalo
         CatalogState(
             runs=(summary("A", RunStatus.COMPLETED),),
             complete_runs=(CompleteRun(run_id="A", started=T0, ended=T1),),
+        ),
+    ),
+    (
+        "a complete run records how many objects it saw (the next shrink guard's baseline)",
+        RUNNING_A,
+        "run_finished",
+        {"run_id": "A", "status": "completed", "seen": 500},
+        {"accepted": True, "reason": None, "abandoned_run": None},
+        CatalogState(
+            runs=(summary("A", RunStatus.COMPLETED).model_copy(update={"seen": 500}),),
+            complete_runs=(CompleteRun(run_id="A", started=T0, ended=T1, seen=500),),
+        ),
+    ),
+    (
+        "a completed run held by the shrink guard is recorded with its reason but never counts",
+        RUNNING_A,
+        "run_finished",
+        {"run_id": "A", "status": "completed", "complete_for_deletion": False, "held": ["shrink: x"]},
+        {"accepted": True, "reason": None, "abandoned_run": None},
+        CatalogState(
+            runs=(
+                summary("A", RunStatus.COMPLETED).model_copy(
+                    update={"complete_for_deletion": False, "held": ("shrink: x",)}
+                ),
+            ),
         ),
     ),
     *[
