@@ -51,9 +51,9 @@ def test_disabled_catalog_refuses_every_start_and_writes_nothing(app: LocalApp) 
 
 
 def test_cli_sync_of_a_disabled_catalog_is_a_clear_error(tmp_path: Path) -> None:
+    args = ["sync", CATALOG, "--catalogs", str(CATALOGS_FILE), "--data-dir", str(tmp_path), "--json"]
     result = subprocess.run(
-        [sys.executable, "-m", "localdev", "sync", CATALOG, "--catalogs", str(CATALOGS_FILE)]
-        + ["--data-dir", str(tmp_path), "--json"],
+        [sys.executable, "-m", "localdev", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
