@@ -145,6 +145,7 @@ class RunSummary(_Frozen):
     error_count: Count = 0
     complete_for_deletion: bool = False
     held: Holds = ()
+    accepted: Holds = ()  # holds an operator accepted (accept_shrink): the run counted despite them
     seen: Count | None = None
 
 
@@ -204,6 +205,7 @@ class RunFinishedRequest(_Frozen):
     status: RunStatus
     complete_for_deletion: bool = True
     held: Holds = ()
+    accepted: Holds = ()
     seen: Count | None = None
     summary: SummaryInput = Field(default_factory=SummaryInput)
     started: UtcTime | None = None
@@ -340,6 +342,7 @@ def _run_finished(state: CatalogState, op: RunFinishedRequest, at: datetime) -> 
         error_count=op.summary.error_count,
         complete_for_deletion=op.status is RunStatus.COMPLETED and op.complete_for_deletion,
         held=op.held,
+        accepted=op.accepted,
         seen=op.seen,
     )
     changes = _with_run(state, summary)

@@ -23,7 +23,14 @@ from rich.table import Table
 
 from localdev.session import LocalApp, RunFailed
 
-__all__ = ["add_cleanup_arguments", "add_sync_arguments", "run_cleanup", "run_sync", "sync_report"]
+__all__ = [
+    "add_cleanup_arguments",
+    "add_sync_arguments",
+    "run_cleanup",
+    "run_sync",
+    "sync_params",
+    "sync_report",
+]
 
 console = Console()
 errors = Console(stderr=True)
@@ -59,6 +66,16 @@ def add_cleanup_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("catalog", nargs="?", default=None, help="one catalog (default: all)")
     parser.add_argument("--force", action="store_true", help="delete even above max_delete_fraction")
     _common(parser)
+
+
+def sync_params(args: argparse.Namespace) -> dict[str, str]:
+    """The query of ``POST /api/catalogs/{name}/sync`` for the command line's flags."""
+    flags = {
+        "dry_run": args.dry_run,
+        "accept_shrink": args.accept_shrink,
+        "force_deletes": args.force_deletes,
+    }
+    return {name: "true" for name, on in flags.items() if on}
 
 
 def sync_report(output: dict[str, Any]) -> dict[str, Any]:
@@ -98,13 +115,7 @@ def _run(args: argparse.Namespace, label: str, path: str, params: dict[str, str]
 
 
 def run_sync(args: argparse.Namespace) -> int:
-    flags = {
-        "dry_run": args.dry_run,
-        "accept_shrink": args.accept_shrink,
-        "force_deletes": args.force_deletes,
-    }
-    params = {name: "true" for name, on in flags.items() if on}
-    status = _run(args, "sync", f"catalogs/{args.catalog}/sync", params)
+    status = _run(args, "sync", f"catalogs/{args.catalog}/sync", sync_params(args))
     if status is None:
         return 1
     report = sync_report(status["output"])

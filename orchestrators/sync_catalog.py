@@ -119,6 +119,25 @@ def execute_markers(
         add_error(summary, outcome["held"]["message"])
 
 
+def _deletion_verdict(
+    request: dict[str, Any], summary: dict[str, Any], *, failed: bool, markers: int, baseline: int | None
+) -> RunVerdict:
+    """Whether this run counts as complete for deletion (shrink guard; a dry run never counts)."""
+    unattributed = int(summary.pop("unattributed", 0))
+    if request.get("dry_run"):
+        return RunVerdict(False, [], [], "a dry run never counts for deletion")
+    facts = RunFacts(
+        seen=seen_objects(summary),
+        delete_markers=markers,
+        unattributed=unattributed,
+        failed_objects=sum(c.get("failed", 0) for c in summary["counts"].values()),
+        last_complete_seen=baseline,
+        run_failed=failed,
+    )
+    policy = DeletionPolicy.model_validate(request.get("deletion") or {})
+    return run_completeness(policy, facts, accept_shrink=bool(request.get("accept_shrink")))
+
+
 def _status(
     context: df.DurableOrchestrationContext, request: dict[str, Any], summary: dict[str, Any], **extra: Any
 ) -> None:
@@ -269,20 +288,9 @@ def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
         add_error(summary, f"run failed: {str(exc)[:500]}")
     ended = context.current_utc_datetime
     seen = seen_objects(summary)
-    verdict = run_completeness(
-        DeletionPolicy.model_validate(request.get("deletion") or {}),
-        RunFacts(
-            seen=seen,
-            delete_markers=markers,
-            unattributed=int(summary.pop("unattributed", 0)),
-            failed_objects=sum(c.get("failed", 0) for c in summary["counts"].values()),
-            last_complete_seen=last_seen,
-            run_failed=status != "completed" or dry,
-        ),
-        accept_shrink=bool(request.get("accept_shrink")),
+    verdict = _deletion_verdict(
+        request, summary, failed=status != "completed", markers=markers, baseline=last_seen
     )
-    if dry:
-        verdict = RunVerdict(False, [], [], "a dry run never counts for deletion")
     result = {
         "catalog": request["catalog"],
         "run_id": request["run_id"],
@@ -304,6 +312,7 @@ def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
                 "status": status,
                 "complete_for_deletion": verdict.complete,
                 "held": verdict.held,
+                "accepted": verdict.accepted,
                 "seen": seen,
                 "summary": {
                     "counts": summary["counts"],

@@ -60,7 +60,9 @@ def test_shrunken_runs_do_not_count_for_deletion_until_accepted(app: LocalApp) -
     accepted = sync(app, catalog, accept_shrink="true")
     assert accepted["complete_for_deletion"] is True and accepted["held"] == []
     assert accepted["accepted"][0].startswith("shrink: saw 400 objects"), accepted
-    assert app.get(f"catalogs/{catalog}").json()["last_complete_run"]["seen"] == 400
+    detail = app.get(f"catalogs/{catalog}").json()
+    assert detail["last_complete_run"]["seen"] == 400
+    assert detail["runs"][0]["accepted"] == accepted["accepted"]  # the run history says it was accepted
     report = _cleanup(app, catalog)
     assert report["status"] == "completed" and report["deleted"] == 100, report
     assert _tables(app) == 374
