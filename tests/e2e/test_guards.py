@@ -97,6 +97,9 @@ def test_bad_records_fail_alone(app: LocalApp) -> None:
     assert result["status"] == "completed"
     assert result["counts"]["asset"]["created"] == 20
     assert result["counts"]["asset"]["failed"] == 2, result
+    assert result["complete_for_deletion"] is True  # both name their object: seen, so kept; the note says so
+    note = result["deletion_note"]
+    assert note.endswith("2 failed object(s) were seen and are kept"), note
     assert any("part0.jsonl:" in e and "name" in e for e in result["errors"]), result["errors"]
     assert any("tbl777" in e and "no_such_type" in e for e in result["errors"]), result["errors"]
     for external_id in ("broken", "tbl777"):
