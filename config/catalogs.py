@@ -131,8 +131,8 @@ class CatalogConfig(ConfigModel):
     verify_every: int | None = Field(
         default=None,
         ge=1,
-        description="Every N-th scheduled run is a verify run (reads back what Purview holds and repairs drift); "
-        "null: only when asked (?verify=true).",
+        description="Every N-th scheduled run is a verify run (reads back what Purview holds and "
+        "repairs drift); null: only when asked (?verify=true).",
     )
 
     @model_validator(mode="before")

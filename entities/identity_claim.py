@@ -75,7 +75,7 @@ class ClaimRequest(_Frozen):
 
 
 class ReleaseRequest(_Frozen):
-    """Give the identity up (the owner deleted or dropped the object); anyone but the owner changes nothing."""
+    """Give the identity up (the owner dropped the object); from anyone but the owner it changes nothing."""
 
     name: ClassVar[str] = "release"
     catalog: Token
@@ -149,7 +149,10 @@ def apply(state: Claim | None, operation: Operation, now: datetime) -> Transitio
     if isinstance(operation, GetRequest):
         return Transition(state, state.to_json() if state is not None else None)
     if isinstance(operation, ReleaseRequest):
-        if state is not None and (state.catalog, state.external_id) == (operation.catalog, operation.external_id):
+        if state is not None and (state.catalog, state.external_id) == (
+            operation.catalog,
+            operation.external_id,
+        ):
             return Transition(None, {"released": True})
         return Transition(state, {"released": False})
     if isinstance(operation, ClaimRequest):
@@ -159,7 +162,7 @@ def apply(state: Claim | None, operation: Operation, now: datetime) -> Transitio
 
 def _claim(state: Claim | None, op: ClaimRequest, at: datetime) -> Transition:
     mine = {"catalog": op.catalog, "external_id": op.external_id}
-    if state is None or state.catalog in op.adopt_from and state.catalog != op.catalog:
+    if state is None or (state.catalog in op.adopt_from and state.catalog != op.catalog):
         new = Claim(type_name=op.type_name, qualified_name=op.qualified_name, since=at, **mine)
         reason: ClaimReason = "new" if state is None else "adopted"
         previous = state.catalog if state is not None else None

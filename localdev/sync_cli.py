@@ -43,6 +43,12 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def add_sync_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("catalog", help="catalog name from the catalogs file")
     parser.add_argument("--dry-run", action="store_true", help="plan only: write nothing to Purview or state")
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="read back what Purview holds and repair what is missing or differs",
+    )
+    parser.add_argument("--full", action="store_true", help="rewrite every object, changed or not")
     _common(parser)
 
 
@@ -88,6 +94,9 @@ def _run(args: argparse.Namespace, label: str, path: str, params: dict[str, str]
 
 def run_sync(args: argparse.Namespace) -> int:
     params = {"dry_run": "true"} if args.dry_run else {}
+    for flag in ("verify", "full"):
+        if getattr(args, flag, False):
+            params[flag] = "true"
     status = _run(args, "sync", f"catalogs/{args.catalog}/sync", params)
     if status is None:
         return 1
@@ -118,7 +127,7 @@ def _with_progress(app: LocalApp, catalog: str, params: dict[str, str]) -> dict[
 def _print_sync(report: dict[str, Any]) -> None:
     table = Table(title=f"{report['catalog']} — run {report['run_id']} — {report['status']}")
     table.add_column("kind")
-    counters = ("created", "updated", "unchanged", "skipped", "failed", "deleted")
+    counters = ("created", "updated", "unchanged", "skipped", "failed", "deleted", "repaired")
     for counter in counters:
         table.add_column(counter, justify="right")
     for kind, counts in (report["counts"] or {}).items():

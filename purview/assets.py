@@ -20,8 +20,8 @@ from purview.collections import CollectionDirectory
 from purview.errors import ItemError, PurviewError
 from purview.mapping import TERM_TYPE, ColumnSchema, EntityRef, MappedAsset, map_asset
 from purview.plan import current_classifications, current_meanings, entity_diffs, set_diff
-from purview.reads import CurrentEntity, GuidCache, fetch_entities, lookup_guids
 from purview.provenance import catalog_of
+from purview.reads import CurrentEntity, GuidCache, fetch_entities, lookup_guids
 from purview.results import FieldDiff, Origin, PriorState
 
 __all__ = ["AssetContext", "AssetWork", "prepare_assets"]
@@ -35,8 +35,8 @@ class AssetContext:
     ``term_guids``: glossary term external_id → Purview term guid (``upsert_terms`` results, sync state).
     ``default_collection``: collection of items without ``target_collection`` (None: Purview's default).
     ``existing_assets``: what to do with an asset found in Purview that the sync did not create (see
-    :func:`_adopt`). ``rewrite``: write every object even where Purview already holds what the sync would write
-    (a ``full`` run).
+    :func:`_adopt`). ``rewrite``: write every object even where Purview already holds what the sync would
+    write (a ``full`` run).
     """
 
     asset_refs: Mapping[str, EntityRef] = field(default_factory=dict)
@@ -189,9 +189,16 @@ def _adopt(work: AssetWork, policy: str) -> bool:
 def _managed_only(wanted: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
     """The payload for an adopted entity: the item's non-empty attributes, its provenance added to what the
     entity has, and nothing that would clear or replace what others wrote (contacts stay as they are)."""
-    keep = {k: v for k, v in wanted["attributes"].items() if v not in (None, "", []) and (k != "name" or not current)}
+    keep = {
+        k: v
+        for k, v in wanted["attributes"].items()
+        if v not in (None, "", []) and (k != "name" or not current)
+    }
     out = {**wanted, "attributes": keep}
-    out["customAttributes"] = {**(current.get("customAttributes") or {}), **(wanted.get("customAttributes") or {})}
+    out["customAttributes"] = {
+        **(current.get("customAttributes") or {}),
+        **(wanted.get("customAttributes") or {}),
+    }
     out["labels"] = sorted({*(current.get("labels") or ()), *(wanted.get("labels") or ())})
     out.pop("contacts", None)
     return out

@@ -22,6 +22,7 @@ from purview.glossary import GlossaryIndex, TermWork, prepare_terms, write_terms
 from purview.mapping import DEFAULT_COLUMN_SCHEMAS, ColumnSchema, EntityRef, map_classification
 from purview.ratelimit import TokenBucket
 from purview.reads import GuidCache
+from purview.release import release_adopted
 from purview.results import DeleteResult, FieldDiff, ItemPlan, ItemResult, ItemStatus, PriorState, failure
 from purview.retry import RetryPolicy
 from purview.typedefs import ensure_typedefs, project_typedefs, read_typedef, typedef_diffs
@@ -243,7 +244,7 @@ class PurviewGateway:
     # endregion
 
     # region assets
-    def _prepare(
+    def _prepare(  # noqa: PLR0917 - one private call site per public method
         self,
         items: Sequence[PivotAssetItem],
         prior: PriorInput,
@@ -325,9 +326,7 @@ class PurviewGateway:
     ) -> list[ItemPlan]:
         """Dry run of ``upsert_assets``: reads only, field-level diffs per item."""
         plans = []
-        for work in self._prepare(
-            items, prior, asset_refs, term_guids, default_collection, existing_assets
-        ):
+        for work in self._prepare(items, prior, asset_refs, term_guids, default_collection, existing_assets):
             if work.error is not None:
                 plans.append(ItemPlan(sync_key=work.item.sync_key, action="fail", reason=str(work.error)))
                 continue
@@ -369,6 +368,16 @@ class PurviewGateway:
             except PurviewError as exc:
                 results.append(DeleteResult(guid=one, status="failed", reason=str(exc)))
         return results
+
+    def release_adopted(
+        self, guid: str, catalog: str, *, terms: Sequence[str] = (), classifications: Sequence[str] = ()
+    ) -> DeleteResult:
+        """Let an adopted asset go: remove the sync's terms, classifications, provenance; keep the entity."""
+        try:
+            release_adopted(self.http, guid, catalog, terms, classifications)
+            return DeleteResult(guid=guid, status="deleted")
+        except PurviewError as exc:
+            return DeleteResult(guid=guid, status="failed", reason=str(exc))
 
     def delete(self, guids: Sequence[str]) -> list[DeleteResult]:
         """Delete assets (entities) by guid in batches; a guid Purview does not know counts as deleted.

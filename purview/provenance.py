@@ -1,7 +1,7 @@
-"""Provenance marks: what every asset the sync writes carries, so people and the sync can tell where it came from.
+"""Provenance marks on every asset the sync writes, so people and the sync can tell where it came from.
 
-Purview is shared by scans, people, other tools and every catalog this app syncs. Each asset the sync creates or
-adopts gets a label ``federation_<catalog>`` (shown as a tag in Purview's UI and searchable) and the custom
+Purview is shared by scans, people, other tools and every catalog this app syncs. Each asset the sync
+creates or adopts gets a label ``federation_<catalog>`` (a tag in Purview's UI, searchable) and the custom
 attributes ``federation_catalog`` and, when the item has one, ``source_url``. The sync reads
 ``federation_catalog`` back to recognise its own objects (e.g. after its sync state was lost).
 """
@@ -31,7 +31,7 @@ def catalog_of(entity: Mapping[str, Any]) -> str | None:
 
 
 def strip_provenance(entity: Mapping[str, Any], catalog: str) -> dict[str, Any]:
-    """The labels and custom attributes an adopted entity keeps once the sync lets it go (what it had before)."""
+    """The labels and custom attributes an adopted entity keeps when the sync lets it go (what it had)."""
     custom = {
         k: v
         for k, v in (entity.get("customAttributes") or {}).items()

@@ -96,15 +96,17 @@ async def get_catalog(req: func.HttpRequest, client: df.DurableOrchestrationClie
 async def start_catalog_sync(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
-    """Start a sync (or a dry run with ``?dry_run=true``) of one catalog."""
+    """Start a sync (a dry run with ``?dry_run=true``; ``?verify=true`` repairs drift, ``?full=true`` rewrites
+    every object) of one catalog."""
     name = req.route_params.get("name", "")
     if (problem := _known(name)) is not None:
         return problem
     if not resources.catalogs().get(name).pulls:
         return error_response(400, "NotAPullCatalog", f"catalog {name!r} is push-only; send events instead")
     dry_run = req.params.get("dry_run", "").lower() in _TRUE
+    mode = next((m for m in ("full", "verify") if req.params.get(m, "").lower() in _TRUE), "normal")
     try:
-        instance_id = await start_sync(client, name, dry_run=dry_run)
+        instance_id = await start_sync(client, name, dry_run=dry_run, mode=mode)
     except AlreadyRunning as exc:
         return error_response(409, "SyncAlreadyRunning", str(exc))
     response: func.HttpResponse = client.create_check_status_response(req, instance_id)

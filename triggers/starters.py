@@ -55,14 +55,22 @@ async def is_active(client: df.DurableOrchestrationClient, instance_id: str) -> 
     return _status_name(status) in ACTIVE
 
 
-async def start_sync(client: df.DurableOrchestrationClient, catalog: str, *, dry_run: bool = False) -> str:
-    """Start the catalog's sync (or plan); ``AlreadyRunning`` when its instance is active."""
+async def start_sync(
+    client: df.DurableOrchestrationClient, catalog: str, *, dry_run: bool = False, mode: str = "normal"
+) -> str:
+    """Start the catalog's sync (or plan); ``AlreadyRunning`` when its instance is active.
+
+    ``mode``: ``normal`` (unchanged objects cost nothing), ``verify`` (read back what Purview holds for every
+    object and repair what is missing or differs) or ``full`` (rewrite every object).
+    """
     instance_id = f"plan:{catalog}" if dry_run else sync_instance_id(catalog)
     if await is_active(client, instance_id):
         raise AlreadyRunning(f"a {'plan' if dry_run else 'sync'} of catalog {catalog!r} is already running")
     try:
         await client.start_new(
-            "sync_catalog", instance_id, {"catalog": catalog, "dry_run": dry_run, "options": sync_options()}
+            "sync_catalog",
+            instance_id,
+            {"catalog": catalog, "dry_run": dry_run, "mode": mode, "options": sync_options()},
         )
     except Exception as exc:  # the host refuses a start while the instance runs (a race with another start)
         if await is_active(client, instance_id):

@@ -42,6 +42,22 @@ catalogs:
     schedule: null
     glossary: DataHub demo
     source: {{files: ["{REPO}/examples/datahub/*.json"], email_domain: example.com}}
+  # --- ownership, adoption, verify ---
+  - name: e2e-own-a
+    connector: pivotfile
+    schedule: null
+    source: {{files: ["e2e-own-a/*.jsonl"]}}
+    deletion: {{retention_days: 0, min_complete_runs: 1, max_delete_fraction: 1.0}}
+  - name: e2e-own-b
+    connector: pivotfile
+    schedule: null
+    source: {{files: ["e2e-own-b/*.jsonl"]}}
+    deletion: {{retention_days: 0, min_complete_runs: 1, max_delete_fraction: 1.0}}
+  - name: e2e-adopt
+    connector: pivotfile
+    schedule: null
+    source: {{files: ["e2e-adopt/*.jsonl"]}}
+    deletion: {{retention_days: 0, min_complete_runs: 1, max_delete_fraction: 1.0}}
 """
 )
 os.environ["CATALOGS_FILE"] = str(CATALOGS_FILE)

@@ -292,8 +292,13 @@ def test_begin_modes_and_identity_of_an_unchanged_object(
     """Verify/full runs take unchanged objects; an object whose claim is missing or renamed is re-written."""
     state = _state(Status.COMPLETED, "Z").model_copy(update={"identity": "t|q", "origin": "adopted"})
     op = BeginRequest(
-        correlation_id="R", catalog="c", kind="asset", external_id="x", fingerprint=state.fingerprint,
-        identity=identity, mode=mode,  # type: ignore[arg-type]
+        correlation_id="R",
+        catalog="c",
+        kind="asset",
+        external_id="x",
+        fingerprint=state.fingerprint,
+        identity=identity,
+        mode=mode,
     )
     result = apply(state, op, NOW).result
     assert result is not None
@@ -303,8 +308,13 @@ def test_begin_modes_and_identity_of_an_unchanged_object(
 
 def test_complete_records_origin_once_found_and_identity() -> None:
     pending = _state(Status.PENDING, "Z")
-    done = apply(pending, CompleteRequest(correlation_id="Z", purview_guid="g", origin="adopted", identity="t|q"), NOW)
-    assert done.new_state is not None and (done.new_state.origin, done.new_state.identity) == ("adopted", "t|q")
+    done = apply(
+        pending, CompleteRequest(correlation_id="Z", purview_guid="g", origin="adopted", identity="t|q"), NOW
+    )
+    assert done.new_state is not None and (done.new_state.origin, done.new_state.identity) == (
+        "adopted",
+        "t|q",
+    )
     again = apply(
         done.new_state.model_copy(update={"status": Status.PENDING, "lease_expires": NOW}),
         CompleteRequest(correlation_id="Z", purview_guid="g"),

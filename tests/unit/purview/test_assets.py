@@ -165,7 +165,7 @@ def test_existing_assets_skip_and_fail_leave_the_asset_alone() -> None:
     for policy in ("skip", "fail"):
         mapped = map_asset(pivot, resolve_ref=lambda ref: EntityRef("x", "y"), resolve_term=lambda ref: TERM)
         work = AssetWork(pivot, PriorState(), mapped=mapped, collection="sales", current=foreign(pivot))
-        _decide(work, {}.get, AssetContext(existing_assets=policy))  # type: ignore[arg-type]
+        _decide(work, {}.get, AssetContext(existing_assets=policy))
         assert work.changes == 0 and not work.write_owner
         if policy == "skip":
             assert work.origin == "skipped" and work.ok
