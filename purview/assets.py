@@ -338,6 +338,7 @@ def prepare_assets(
             chunk=read_chunk,
             cache=cache,
             type_errors=type_errors,
+            known_guids={w.mapped.ref: w.prior.guid for w in ready if w.mapped and w.prior.guid},
         )
         targets: set[EntityRef] = set()
         for work in ready:

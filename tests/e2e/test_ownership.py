@@ -36,7 +36,9 @@ def _held(client: Any, qualified_name: str) -> dict[str, Any] | None:
         "name": entity["attributes"].get("name"),
         "description": entity["attributes"].get("description"),
         "classifications": sorted(c["typeName"] for c in entity.get("classifications") or []),
-        "terms": sorted(m["guid"] for m in (entity.get("relationshipAttributes") or {}).get("meanings") or []),
+        "terms": sorted(
+            m["guid"] for m in (entity.get("relationshipAttributes") or {}).get("meanings") or []
+        ),
         "labels": sorted(entity.get("labels") or []),
         "custom": entity.get("customAttributes") or {},
         "columns": columns,
@@ -134,3 +136,76 @@ def test_an_asset_created_before_the_sync_is_adopted_and_only_loses_the_syncs_ad
     assert all(not terms and not classes for _, classes, terms in released["columns"].values())
     assert released["labels"] == ["scanned"] and released["custom"] == {"scanner": "sql-scan"}
     assert app.get("catalogs/e2e-adopt/objects/asset/tbl0").status_code == 404
+
+
+def _source_state(client: Any, items: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
+    """What Purview holds of the catalog's tables, in the source's terms."""
+    out = {}
+    for item in items:
+        if item["kind"] == "asset":
+            held = _held(client, item["qualified_name"])
+            out[item["external_id"]] = (
+                None if held is None else (held["name"], held["description"], sorted(held["columns"]))
+            )
+    return out
+
+
+def test_verify_repairs_deleted_and_edited_assets_and_a_plain_run_stays_free(
+    app: LocalApp, tmp_path: Any
+) -> None:
+    from localdev.purview.testing import running_emulator
+    from tests.e2e.conftest import CATALOGS_FILE, writes
+
+    assert app.emulator is not None
+    client = pyapacheatlas_client(app.emulator.url)
+    items = catalog_items("e2e-own-a", 200, columns=3, processes=0)
+    write(source_dir("e2e-own-a"), items)
+    assert sync(app, "e2e-own-a")["status"] == "completed"
+    wanted = _source_state(client, items)
+    assert all(wanted.values())
+    tables = [i for i in items if i["kind"] == "asset"]
+    for item in tables[:10]:  # deleted by hand
+        client.delete_entity(guid=[_held(client, item["qualified_name"])["guid"]])  # type: ignore[index]
+    for item in tables[10:20]:  # edited by hand
+        client.partial_update_entity(
+            typeName=TABLE, qualifiedName=item["qualified_name"], attributes={"description": "edited by hand"}
+        )
+    drifted = _source_state(client, items)
+    assert sum(v is None for v in drifted.values()) == 10 and drifted != wanted
+
+    before = writes(app.emulator.stats())
+    plain = sync(app, "e2e-own-a")
+    assert plain["purview_calls"] == {"read": 0, "write": 0} and writes(app.emulator.stats()) == before
+
+    counted = dict(app.emulator.stats()["requests"])
+    verify = sync(app, "e2e-own-a", verify="true")
+    entity_reads = sum(
+        n - counted.get(route, 0)
+        for route, n in app.emulator.stats()["requests"].items()
+        if route.startswith("GET ") and "/entity/" in route
+    )
+    assert verify["status"] == "completed", verify["errors"]
+    assert verify["counts"]["asset"]["repaired"] == 20, verify["counts"]
+    assert verify["counts"]["asset"]["unchanged"] == 180
+    assert _source_state(client, items) == wanted
+    assert entity_reads / len(tables) <= 0.02, entity_reads  # bulk read-back by guid, 100 per call
+    assert verify["purview_calls"]["read"] <= entity_reads + 20  # + glossary and classification defs
+
+    app.stop()
+    with running_emulator(tmp_path / "empty") as empty:  # the same sync state, pointed at an empty Purview
+        with LocalApp(
+            data_dir=app.data_dir, catalogs_file=CATALOGS_FILE, purview_endpoint=empty.url
+        ) as moved:
+            plain_moved = sync(moved, "e2e-own-a")
+            assert plain_moved["counts"]["asset"]["unchanged"] == 200, (
+                plain_moved["counts"],
+                plain_moved["errors"],
+            )
+            restored = sync(moved, "e2e-own-a", verify="true")
+            assert restored["status"] == "completed", restored["errors"]
+            assert restored["counts"]["asset"]["repaired"] == 200, (
+                restored["counts"],
+                restored["errors"][:3],
+            )
+            assert restored["counts"]["glossary_term"]["failed"] == 0
+            assert _source_state(pyapacheatlas_client(empty.url), items) == wanted
