@@ -138,7 +138,7 @@ def test_an_asset_created_before_the_sync_is_adopted_and_only_loses_the_syncs_ad
     assert app.get("catalogs/e2e-adopt/objects/asset/tbl0").status_code == 404
 
 
-def _source_state(client: Any, items: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
+def _source_state(client: Any, items: list[dict[str, Any]]) -> dict[str, tuple[Any, ...] | None]:
     """What Purview holds of the catalog's tables, in the source's terms."""
     out = {}
     for item in items:
@@ -192,20 +192,21 @@ def test_verify_repairs_deleted_and_edited_assets_and_a_plain_run_stays_free(
     assert verify["purview_calls"]["read"] <= entity_reads + 20  # + glossary and classification defs
 
     app.stop()
-    with running_emulator(tmp_path / "empty") as empty:  # the same sync state, pointed at an empty Purview
-        with LocalApp(
-            data_dir=app.data_dir, catalogs_file=CATALOGS_FILE, purview_endpoint=empty.url
-        ) as moved:
-            plain_moved = sync(moved, "e2e-own-a")
-            assert plain_moved["counts"]["asset"]["unchanged"] == 200, (
-                plain_moved["counts"],
-                plain_moved["errors"],
-            )
-            restored = sync(moved, "e2e-own-a", verify="true")
-            assert restored["status"] == "completed", restored["errors"]
-            assert restored["counts"]["asset"]["repaired"] == 200, (
-                restored["counts"],
-                restored["errors"][:3],
-            )
-            assert restored["counts"]["glossary_term"]["failed"] == 0
-            assert _source_state(pyapacheatlas_client(empty.url), items) == wanted
+    # the same sync state, pointed at an empty Purview
+    with (
+        running_emulator(tmp_path / "empty") as empty,
+        LocalApp(data_dir=app.data_dir, catalogs_file=CATALOGS_FILE, purview_endpoint=empty.url) as moved,
+    ):
+        plain_moved = sync(moved, "e2e-own-a")
+        assert plain_moved["counts"]["asset"]["unchanged"] == 200, (
+            plain_moved["counts"],
+            plain_moved["errors"],
+        )
+        restored = sync(moved, "e2e-own-a", verify="true")
+        assert restored["status"] == "completed", restored["errors"]
+        assert restored["counts"]["asset"]["repaired"] == 200, (
+            restored["counts"],
+            restored["errors"][:3],
+        )
+        assert restored["counts"]["glossary_term"]["failed"] == 0
+        assert _source_state(pyapacheatlas_client(empty.url), items) == wanted
