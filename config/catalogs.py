@@ -132,6 +132,22 @@ class CatalogConfig(ConfigModel):
         default_factory=DeletionPolicy,
         description="Deletion policy for objects that vanished from the source.",
     )
+    existing_assets: Literal["adopt", "skip", "fail"] = Field(
+        default="adopt",
+        description="An asset already in Purview that this sync did not create (a scan, a person, another "
+        "tool): adopt (write only the fields the sync manages; never delete it), skip it, or fail the item.",
+    )
+    adopt_from: list[str] = Field(
+        default_factory=list,
+        description="Catalogs whose assets this catalog may take over when it lists the same type and "
+        "qualifiedName (otherwise the first catalog to write an identity keeps it).",
+    )
+    verify_every: int | None = Field(
+        default=None,
+        ge=1,
+        description="Every N-th scheduled run is a verify run (reads back what Purview holds and "
+        "repairs drift); null: only when asked (?verify=true).",
+    )
 
     @model_validator(mode="before")
     @classmethod

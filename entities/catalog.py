@@ -105,6 +105,7 @@ class Counts(_Frozen):
     skipped: Count = 0
     failed: Count = 0
     deleted: Count = 0
+    repaired: Count = 0  # verify runs: found missing or different in Purview and written again
 
 
 class SummaryInput(_Frozen):

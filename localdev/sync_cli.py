@@ -59,6 +59,12 @@ def add_sync_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--force-deletes", action="store_true", help="execute delete markers even above max_delete_fraction"
     )
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="read back what Purview holds and repair what is missing or differs",
+    )
+    parser.add_argument("--full", action="store_true", help="rewrite every object, changed or not")
     _common(parser)
 
 
@@ -74,6 +80,8 @@ def sync_params(args: argparse.Namespace) -> dict[str, str]:
         "dry_run": args.dry_run,
         "accept_shrink": args.accept_shrink,
         "force_deletes": args.force_deletes,
+        "verify": getattr(args, "verify", False),
+        "full": getattr(args, "full", False),
     }
     return {name: "true" for name, on in flags.items() if on}
 
@@ -145,7 +153,7 @@ def _with_progress(app: LocalApp, catalog: str, params: dict[str, str]) -> dict[
 def _print_sync(report: dict[str, Any]) -> None:
     table = Table(title=f"{report['catalog']} — run {report['run_id']} — {report['status']}")
     table.add_column("kind")
-    counters = ("created", "updated", "unchanged", "skipped", "failed", "deleted")
+    counters = ("created", "updated", "unchanged", "skipped", "failed", "deleted", "repaired")
     for counter in counters:
         table.add_column(counter, justify="right")
     for kind, counts in (report["counts"] or {}).items():

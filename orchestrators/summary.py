@@ -1,7 +1,8 @@
 """Pure bookkeeping of run summaries: per-kind counts, Purview calls, capped error samples.
 
 The summary shape is a public interface (``python -m localdev sync --json``, the ``catalog`` entity):
-``{"counts": {kind: {created, updated, unchanged, skipped, failed, deleted}}, "purview_calls": {read, write},
+``{"counts": {kind: {created, updated, unchanged, skipped, failed, deleted, repaired}},
+"purview_calls": {read, write},
 "errors": [...], "error_count": n}``.
 """
 
@@ -23,7 +24,7 @@ __all__ = [
 ]
 
 KINDS = ("asset", "glossary_term", "classification")
-COUNTERS = ("created", "updated", "unchanged", "skipped", "failed", "deleted")
+COUNTERS = ("created", "updated", "unchanged", "skipped", "failed", "deleted", "repaired")
 MAX_ERRORS = 50
 
 

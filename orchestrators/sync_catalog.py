@@ -78,6 +78,7 @@ def import_waves(
                             "index_ref": index_ref,
                             "asset_index_ref": plan["asset_index_ref"],
                             "dry_run": request.get("dry_run", False),
+                            "mode": request.get("mode") or "normal",
                             "options": request["options"],
                         },
                         expected_type=dict,  # the SDK would guess `str` from the orchestrator wrapper

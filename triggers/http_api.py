@@ -115,7 +115,8 @@ async def start_catalog_sync(
     """Start a sync (or a dry run with ``?dry_run=true``) of one catalog.
 
     ``?accept_shrink=true`` counts the run as complete for deletion despite a shrink; ``?force_deletes=true``
-    executes delete markers above ``max_delete_fraction``.
+    executes delete markers above ``max_delete_fraction``; ``?verify=true`` reads back what Purview holds and
+    repairs drift; ``?full=true`` rewrites every object.
     """
     name = req.route_params.get("name", "")
     if (problem := _known(name) or _enabled(name)) is not None:
@@ -129,6 +130,7 @@ async def start_catalog_sync(
             dry_run=_flag(req, "dry_run"),
             accept_shrink=_flag(req, "accept_shrink"),
             force_deletes=_flag(req, "force_deletes"),
+            mode=next((m for m in ("full", "verify") if _flag(req, m)), "normal"),
         )
     except AlreadyRunning as exc:
         return error_response(409, "SyncAlreadyRunning", str(exc))

@@ -84,11 +84,13 @@ async def start_sync(
     dry_run: bool = False,
     accept_shrink: bool = False,
     force_deletes: bool = False,
+    mode: str = "normal",
 ) -> str:
     """Start the catalog's sync (or plan); ``CatalogDisabled``, or ``AlreadyRunning`` when it is active.
 
     ``accept_shrink`` counts the run as complete for deletion despite a shrink; ``force_deletes`` executes
-    delete markers above the guard.
+    delete markers above the guard. ``mode``: ``normal`` (unchanged objects cost nothing), ``verify`` (read
+    back what Purview holds for every object and repair what is missing or differs) or ``full`` (rewrite all).
     """
     ensure_enabled(catalog)
     instance_id = f"plan:{catalog}" if dry_run else sync_instance_id(catalog)
@@ -103,6 +105,7 @@ async def start_sync(
                 "dry_run": dry_run,
                 "accept_shrink": accept_shrink,
                 "force_deletes": force_deletes,
+                "mode": mode,
                 "deletion": resources.catalogs().get(catalog).deletion.model_dump(mode="json"),
                 "options": sync_options(),
             },

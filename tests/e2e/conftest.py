@@ -60,6 +60,22 @@ catalogs:
     enabled: false
     schedule: "0 * * * * *"
     source: {{files: ["e2e-disabled/*.jsonl"]}}
+  # --- ownership, adoption, verify ---
+  - name: e2e-own-a
+    connector: pivotfile
+    schedule: null
+    source: {{files: ["e2e-own-a/*.jsonl"]}}
+    deletion: {{retention_days: 0, min_complete_runs: 1, max_delete_fraction: 1.0}}
+  - name: e2e-own-b
+    connector: pivotfile
+    schedule: null
+    source: {{files: ["e2e-own-b/*.jsonl"]}}
+    deletion: {{retention_days: 0, min_complete_runs: 1, max_delete_fraction: 1.0}}
+  - name: e2e-adopt
+    connector: pivotfile
+    schedule: null
+    source: {{files: ["e2e-adopt/*.jsonl"]}}
+    deletion: {{retention_days: 0, min_complete_runs: 1, max_delete_fraction: 1.0}}
 """
 )
 os.environ["CATALOGS_FILE"] = str(CATALOGS_FILE)
