@@ -174,6 +174,7 @@ class CatalogState(_Frozen):
     current: CurrentRun | None = None
     runs: tuple[RunSummary, ...] = Field(default=(), max_length=MAX_RUNS)
     complete_runs: tuple[CompleteRun, ...] = Field(default=(), max_length=MAX_COMPLETE_RUNS)
+    runs_started: Count = 0  # every run ever started (the ``verify_every`` cadence counts them)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> CatalogState:
@@ -309,7 +310,10 @@ def _run_started(state: CatalogState, op: RunStartedRequest, at: datetime) -> Tr
         return Transition(state, AckResult(accepted=False, reason="already_current").to_json())
     if _recorded(state, op.run_id):  # a redelivered start of a finished run must not reopen it
         return Transition(state, AckResult(accepted=False, reason="already_recorded").to_json())
-    changes: dict[str, Any] = {"current": CurrentRun(run_id=op.run_id, started=at)}
+    changes: dict[str, Any] = {
+        "current": CurrentRun(run_id=op.run_id, started=at),
+        "runs_started": state.runs_started + 1,
+    }
     abandoned = None
     if current is not None:
         abandoned = current.run_id

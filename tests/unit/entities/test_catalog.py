@@ -63,7 +63,7 @@ TABLE: list[tuple[str, CatalogState, str, dict[str, Any], dict[str, Any], Catalo
         "run_started",
         {"run_id": "A"},
         {"accepted": True, "reason": None, "abandoned_run": None},
-        CatalogState(current=CurrentRun(run_id="A", started=T1)),
+        CatalogState(current=CurrentRun(run_id="A", started=T1), runs_started=1),
     ),
     (
         "redelivered start of the current run",
@@ -89,6 +89,7 @@ TABLE: list[tuple[str, CatalogState, str, dict[str, Any], dict[str, Any], Catalo
         {"accepted": True, "reason": None, "abandoned_run": "A"},
         CatalogState(
             current=CurrentRun(run_id="B", started=T1),
+            runs_started=1,
             runs=(
                 RunSummary(
                     run_id="A",
@@ -181,7 +182,7 @@ TABLE: list[tuple[str, CatalogState, str, dict[str, Any], dict[str, Any], Catalo
         "run_started",
         {"run_id": "A", "now": "2024-05-01T10:00:00+02:00"},
         {"accepted": True, "reason": None, "abandoned_run": None},
-        CatalogState(current=CurrentRun(run_id="A", started=T0)),
+        CatalogState(current=CurrentRun(run_id="A", started=T0), runs_started=1),
     ),
 ]
 
@@ -319,3 +320,14 @@ def test_naive_clock_is_refused() -> None:
 def test_exports() -> None:
     assert len(set(catalog.__all__)) == len(catalog.__all__)
     assert all(hasattr(catalog, name) for name in catalog.__all__)
+
+
+def test_runs_started_counts_each_run_once() -> None:
+    from entities.catalog import CatalogState, RunStartedRequest, apply
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    state = CatalogState()
+    for run in ("a", "a", "b"):
+        transition = apply(state, RunStartedRequest(run_id=run), now)
+        state = transition.new_state
+    assert state.runs_started == 2

@@ -43,3 +43,12 @@ def test_sync_and_push_starts_refuse_before_touching_the_client() -> None:
         asyncio.run(start_sync(client, "paused"))
     with pytest.raises(CatalogDisabled):
         asyncio.run(start_ingest(client, "paused", "0", 1, [b"{}"]))
+
+
+def test_every_nth_scheduled_run_is_a_verify_run() -> None:
+    from triggers.schedules import scheduled_mode
+
+    assert scheduled_mode(None, {"runs_started": 5}) == "normal"
+    modes = [scheduled_mode(3, {"runs_started": n}) for n in range(7)]
+    assert modes == ["normal", "normal", "verify", "normal", "normal", "verify", "normal"]
+    assert scheduled_mode(1, None) == "verify"
