@@ -180,11 +180,13 @@ class CompleteRequest(_Frozen):
 
 
 class FailRequest(_Frozen):
-    """The owner gave up on the object for this run."""
+    """The owner gave up on the object for this run; ``identity`` when it holds that identity's claim (so the
+    claim is released if the object is dropped before it ever lands)."""
 
     name: ClassVar[str] = "fail"
     correlation_id: Token
     error: ErrorText
+    identity: str | None = None
     now: UtcTime | None = None
 
 
@@ -427,7 +429,8 @@ def _fail(state: SyncState | None, op: FailRequest, at: datetime) -> Transition:
     rejection = _owner_rejection(state, op.correlation_id)
     if state is None or rejection is not None:
         return Transition(state, rejection)
-    new = _evolve(state, status=Status.FAILED, sync_end=at, lease_expires=None, last_error=op.error)
+    held = {"identity": op.identity} if op.identity is not None else {}
+    new = _evolve(state, status=Status.FAILED, sync_end=at, lease_expires=None, last_error=op.error, **held)
     return Transition(new, AckResult(accepted=True, status=new.status).to_json())
 
 

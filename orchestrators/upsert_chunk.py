@@ -226,6 +226,7 @@ def upsert_chunk(context: df.DurableOrchestrationContext) -> Any:
                     {
                         "correlation_id": request["run_id"],
                         "error": reason or "failed",
+                        "identity": identity_text(by_key[result["sync_key"]].get("identity")),
                         "now": done,
                     },
                 )

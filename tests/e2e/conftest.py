@@ -76,6 +76,12 @@ catalogs:
     schedule: null
     source: {{files: ["e2e-adopt/*.jsonl"]}}
     deletion: {{retention_days: 0, min_complete_runs: 1, max_delete_fraction: 1.0}}
+  - name: e2e-skip
+    connector: pivotfile
+    schedule: null
+    existing_assets: skip
+    source: {{files: ["e2e-skip/*.jsonl"]}}
+    deletion: {{retention_days: 0, min_complete_runs: 1, max_delete_fraction: 1.0}}
 """
 )
 os.environ["CATALOGS_FILE"] = str(CATALOGS_FILE)

@@ -210,3 +210,35 @@ def test_verify_repairs_deleted_and_edited_assets_and_a_plain_run_stays_free(
         )
         assert restored["counts"]["glossary_term"]["failed"] == 0
         assert _source_state(pyapacheatlas_client(empty.url), items) == wanted
+
+
+def test_existing_assets_skip_leaves_a_foreign_asset_untouched_for_good(app: LocalApp) -> None:
+    assert app.emulator is not None
+    client = pyapacheatlas_client(app.emulator.url)
+    foreign, own = table("e2e-skip", 0, columns=1), table("e2e-skip", 1, columns=1)
+    for item in (foreign, own):
+        item["glossary_items"] = []
+        item["columns"] = [{**c, "glossary_items": [], "classification_items": []} for c in item["columns"]]
+    client.upload_entities(
+        [
+            {
+                "typeName": TABLE,
+                "guid": "-1",
+                "attributes": {
+                    "qualifiedName": foreign["qualified_name"],
+                    "name": "theirs",
+                    "description": "x",
+                },
+            }
+        ]
+    )
+    before = _held(client, foreign["qualified_name"])
+    write(source_dir("e2e-skip"), [foreign, own], files=1)
+    run = sync(app, "e2e-skip")
+    assert run["counts"]["asset"]["skipped"] == 1 and run["counts"]["asset"]["created"] == 1, run
+    assert app.get("catalogs/e2e-skip/objects/asset/tbl0").json()["origin"] == "skipped"
+    assert _held(client, foreign["qualified_name"]) == before
+    write(source_dir("e2e-skip"), [own], files=1)
+    assert sync(app, "e2e-skip")["status"] == "completed"
+    assert app.start_and_wait("cleanup", params={"catalog": "e2e-skip"})["output"][0]["deleted"] == 1
+    assert _held(client, foreign["qualified_name"]) == before

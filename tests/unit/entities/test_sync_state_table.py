@@ -321,3 +321,11 @@ def test_complete_records_origin_once_found_and_identity() -> None:
         NOW,
     )
     assert again.new_state is not None and again.new_state.origin == "adopted"
+
+
+def test_fail_keeps_the_identity_whose_claim_the_object_holds() -> None:
+    pending = _state(Status.PENDING, "Z")
+    failed = apply(pending, FailRequest(correlation_id="Z", error="boom", identity="t|q"), NOW).new_state
+    assert failed is not None and failed.identity == "t|q" and failed.status is Status.FAILED
+    refused = apply(pending, FailRequest(correlation_id="Z", error="owned by catalog 'a'"), NOW).new_state
+    assert refused is not None and refused.identity is None
