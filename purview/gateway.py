@@ -1,8 +1,10 @@
 """``PurviewGateway``: the facade activities call. Pivot items in, per-item JSON-able results out.
 
-Order of use in a sync: ``ensure_classifications`` (also bootstraps the project's custom types) →
+Order of use in a sync: ``ensure_classifications`` →
 ``upsert_terms`` (parents before children) → ``upsert_assets`` (datasets, then processes/lineage) →
 ``delete`` for objects that vanished. ``plan_terms``/``plan_assets`` answer the dry run without writing.
+Every writing phase first ensures the project's custom types (once per worker process, ``TypeBootstrap``),
+whatever the run contains.
 """
 
 from __future__ import annotations
@@ -15,16 +17,17 @@ from typing import Any
 from pivot import PivotAssetItem, PivotClassificationItem, PivotGlossaryItem, QualifiedNameRef
 from purview.assets import AssetContext, AssetWork, prepare_assets
 from purview.batching import MAX_ENTITIES_LIMIT
+from purview.bootstrap import TYPE_MISSING_CODE, TypeBootstrap
 from purview.client import HttpSession, PurviewHttp, TokenCredential, account_endpoint
 from purview.collections import CollectionDirectory
 from purview.errors import NotFoundError, PurviewError
 from purview.glossary import GlossaryIndex, TermWork, prepare_terms, write_terms
 from purview.mapping import DEFAULT_COLUMN_SCHEMAS, ColumnSchema, EntityRef, map_classification
-from purview.ratelimit import TokenBucket
+from purview.ratelimit import AdaptivePacer
 from purview.reads import GuidCache
 from purview.results import DeleteResult, FieldDiff, ItemPlan, ItemResult, PriorState, failure
 from purview.retry import RetryPolicy
-from purview.typedefs import ensure_typedefs, project_typedefs, read_typedef, typedef_diffs
+from purview.typedefs import ensure_typedefs, read_typedef, typedef_diffs
 from purview.writes import delete_guids, write_assets
 
 __all__ = ["PurviewGateway"]
@@ -58,7 +61,8 @@ class PurviewGateway:
 
     In Azure pass ``account_name`` and a ``ManagedIdentityCredential`` (``DefaultAzureCredential`` locally).
     Every number is a constructor argument; the gateway reads no environment variables. Gateways in one
-    worker process should share one ``limiter`` (a ``TokenBucket``) so that together they keep the pace.
+    worker process should share one ``pacer`` (an ``AdaptivePacer``) so that together they keep the pace,
+    and one ``types`` (a ``TypeBootstrap``) so the custom types are ensured once per process.
     """
 
     def __init__(
@@ -70,7 +74,7 @@ class PurviewGateway:
         session: HttpSession | None = None,
         capacity_units: float | None = 10,
         utilisation: float = 0.8,
-        limiter: TokenBucket | None = None,
+        pacer: AdaptivePacer | None = None,
         batch_size: int = 100,
         read_chunk: int = 50,
         retry: RetryPolicy | None = None,
@@ -80,6 +84,7 @@ class PurviewGateway:
         create_collections: bool = False,
         column_schemas: Mapping[str, ColumnSchema] | None = None,
         http: PurviewHttp | None = None,
+        types: TypeBootstrap | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not 1 <= batch_size <= MAX_ENTITIES_LIMIT:
@@ -96,7 +101,7 @@ class PurviewGateway:
                 retry=retry,
                 capacity_units=capacity_units,
                 utilisation=utilisation,
-                limiter=limiter,
+                pacer=pacer,
                 atlas_path=atlas_path,
                 sleep=sleep,
             )
@@ -108,7 +113,7 @@ class PurviewGateway:
             http, parent=parent_collection, create_missing=create_collections
         )
         self.cache = GuidCache()
-        self._types_ready = False
+        self.types = types or TypeBootstrap()
 
     def stats(self) -> dict[str, Any]:
         """Purview calls (per operation), retries, throttled answers and pacing waits so far."""
@@ -116,17 +121,15 @@ class PurviewGateway:
 
     # region typedefs
     def bootstrap_types(self) -> dict[str, str]:
-        """Create or update the project's custom types; def name → created/updated/unchanged/failed."""
-        outcome = ensure_typedefs(self.http, project_typedefs())
-        for name, error in outcome.errors.items():
-            logger.error("custom type %s: %s", name, error)
-        self._types_ready = not outcome.errors
-        return outcome.status
+        """Check the project's custom types now (even if done before); def name → created/updated/
+        unchanged/failed."""
+        self.types.forget(self.http.endpoint)
+        outcome = self.types.ensure(self.http)
+        return outcome.status if outcome is not None else {}
 
     def ensure_classifications(self, items: Sequence[PivotClassificationItem]) -> list[ItemResult]:
-        """Create or update the classification defs (and bootstrap the custom types once)."""
-        if not self._types_ready:
-            self.bootstrap_types()
+        """Create or update the classification defs (after the custom types, once per process)."""
+        self.types.ensure(self.http)
         outcome = ensure_typedefs(self.http, [map_classification(i) for i in items])
         results = []
         for item in items:
@@ -189,6 +192,7 @@ class PurviewGateway:
     ) -> list[ItemResult]:
         """Create or update glossary terms, parents first. ``term_guids``: external_id → guid of terms
         outside this call that items refer to (parents, synonyms, related)."""
+        self.types.ensure(self.http)
         results = []
         for work in self._terms(items, prior, term_guids, default_glossary, dry_run=False):
             if work.error is not None:
@@ -275,6 +279,7 @@ class PurviewGateway:
         ``{type_name, qualified_name}`` for same-catalog assets outside the batch. ``term_guids``: term
         external_id → Purview guid. Results list the assignment keys the sync owns now.
         """
+        self.types.ensure(self.http)
         works = self._prepare(items, prior, asset_refs, term_guids, default_collection)
         write_assets(self.http, [w for w in works if w.ok], max_entities=self.batch_size, cache=self.cache)
         results = []
@@ -296,6 +301,8 @@ class PurviewGateway:
                     changes=work.changes,
                 )
             )
+        if any(r.error_code == TYPE_MISSING_CODE for r in results):  # types removed behind our back
+            self.types.forget(self.http.endpoint)
         return results
 
     def plan_assets(

@@ -54,7 +54,7 @@ def test_lands_everything_at_one_capacity_unit_with_faults(throttled_emulator: E
         session=session,
         capacity_units=1,
         create_collections=True,
-        retry=RetryPolicy(max_attempts=8, base_delay=0.2, max_delay=5, deadline_seconds=60),
+        retry=RetryPolicy(max_attempts=8, base_delay=0.2, max_delay=5, budget_seconds=60),
     )
     data = dataset(tables=TABLES, columns=5, processes=6)
     started = time.monotonic()
@@ -95,7 +95,7 @@ def test_client_timeouts_are_retried() -> None:
             endpoint=server.url,
             capacity_units=None,
             timeout=0.5,
-            retry=RetryPolicy(max_attempts=8, base_delay=0.05, max_delay=0.2, deadline_seconds=60),
+            retry=RetryPolicy(max_attempts=8, base_delay=0.05, max_delay=0.2, budget_seconds=60),
         )
         items = dataset(tables=6, columns=3, processes=0).tables
         bare = [
