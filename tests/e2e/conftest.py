@@ -42,6 +42,15 @@ catalogs:
     schedule: null
     glossary: DataHub demo
     source: {{files: ["{REPO}/examples/datahub/*.json"], email_domain: example.com}}
+  # --- throttling and type bootstrap ---
+  - name: e2e-types
+    connector: pivotfile
+    schedule: null
+    source: {{files: ["e2e-types/*.jsonl"]}}
+  - name: e2e-throttle
+    connector: pivotfile
+    schedule: null
+    source: {{files: ["e2e-throttle/*.jsonl"]}}
 """
 )
 os.environ["CATALOGS_FILE"] = str(CATALOGS_FILE)
