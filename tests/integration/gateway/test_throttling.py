@@ -136,7 +136,7 @@ def test_threads_sharing_one_pacer_adapt_to_a_busier_purview() -> None:
             gateway = PurviewGateway(
                 endpoint=server.url, pacer=pacer, types=types, retry=RetryPolicy(budget_seconds=120)
             )
-            statuses = []
+            statuses: list[str] = []
             for n in range(first, first + 40):  # one small call after another, like many batches
                 item = table(n, columns=2, target_collection=None, glossary_items=(), classification_items=())
                 bare = item.model_copy(
