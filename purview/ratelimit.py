@@ -166,7 +166,7 @@ class AdaptivePacer:
         *,
         floor: float | None = None,
         step: float | None = None,
-        burst_seconds: float = 0.2,
+        burst_seconds: float = 0.1,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:

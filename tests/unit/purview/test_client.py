@@ -182,8 +182,8 @@ def test_pacing_takes_a_token_per_attempt() -> None:
     )
     for _ in range(30):
         http.atlas("GET", "/glossary")
-    # 25 ops/s with a burst of 5: the 30th call starts at (30 - 5) / 25 = 1 s
-    assert clock.now == pytest.approx(1.0)
+    # 25 ops/s with a burst of 0.1 s (2.5 tokens): the 30th call starts at (30 - 2.5) / 25 = 1.1 s
+    assert clock.now == pytest.approx(1.1)
     assert http.stats.paced_seconds == pytest.approx(sum(clock.sleeps))
 
 
