@@ -13,7 +13,14 @@ import pytest
 import requests
 
 from localdev.purview import EmulatorServer
-from purview import GENERIC_PROCESS, AdaptivePacer, PurviewGateway, RetryPolicy, TypeBootstrap
+from purview import (
+    GENERIC_PROCESS,
+    AdaptivePacer,
+    PurviewGateway,
+    RetryBudgetExceeded,
+    RetryPolicy,
+    TypeBootstrap,
+)
 from tests.integration.gateway.dataset import dataset, table
 
 TABLES = 24
@@ -160,3 +167,20 @@ def test_threads_sharing_one_pacer_adapt_to_a_busier_purview() -> None:
     assert types.runs == 1  # the first thread bootstrapped, the others waited and reused it
     assert rate["throttled"] > 0 and pacer.decreases >= 1 and pacer.lowest_rate < 50
     assert rate["throttled"] <= 0.25 * rate["admitted"], rate  # it settled instead of hammering
+
+
+@pytest.mark.timeout(60)
+def test_a_call_fails_only_when_its_retry_budget_is_spent_and_says_so() -> None:
+    with EmulatorServer(port=0, error_rate=1.0, seed=1) as server:  # Purview answers 503, always
+        gateway = PurviewGateway(
+            endpoint=server.url,
+            capacity_units=None,
+            retry=RetryPolicy(budget_seconds=1.5, base_delay=0.05, max_delay=0.2),
+        )
+        started = time.monotonic()
+        with pytest.raises(RetryBudgetExceeded) as info:
+            gateway.http.atlas("GET", "/types/typedefs/headers")
+        elapsed = time.monotonic() - started
+    assert 1.5 <= elapsed < 3
+    assert "retry budget of 1.5s" in str(info.value) and "HTTP 503" in str(info.value)
+    assert gateway.stats()["retries"] >= 5  # many attempts, not a fixed handful
