@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["OPS_PER_CAPACITY_UNIT", "AdaptivePacer", "AimdController", "TokenBucket"]
+__all__ = ["OPS_PER_CAPACITY_UNIT", "AdaptivePacer", "AimdController", "TokenBucket", "ceiling_rate"]
 
 OPS_PER_CAPACITY_UNIT = 25
 """Purview Data Map throughput per capacity unit (operations per second)."""
