@@ -96,7 +96,8 @@ class Settings(BaseSettings):
         default=600.0,
         gt=0,
         le=86_400,
-        description="Time one Purview call may spend retrying 429, 5xx and timeouts before its objects fail.",
+        description="Time one batch's Purview calls may spend retrying 429, 5xx and timeouts before its "
+        "objects fail; below the lease, so a batch ends before another run may take its objects over.",
     )
     purview_parent_collection: str | None = Field(
         default=None,
@@ -206,6 +207,8 @@ class Settings(BaseSettings):
             )
         if self.purview_retry_budget_seconds < self.purview_request_timeout_seconds:
             problems.append((("purview_retry_budget_seconds",), "must be ≥ PURVIEW_REQUEST_TIMEOUT_SECONDS"))
+        if self.purview_retry_budget_seconds >= self.lease_minutes * 60:  # a batch must end within its lease
+            problems.append((("purview_retry_budget_seconds",), "must be < LEASE_MINUTES x 60"))
         if problems:
             raise config_error(problems)
         return self

@@ -16,7 +16,8 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -239,6 +240,7 @@ class PurviewHttp:
         self._lock = threading.Lock()
         self._stats_lock = threading.Lock()
         self._token: tuple[str, float] | None = None
+        self._budget = threading.local()
 
     # region plumbing
     @property
@@ -295,6 +297,21 @@ class PurviewHttp:
                 f"invalid JSON in the answer: {response.text[:200]}", operation=operation
             ) from exc
 
+    @contextmanager
+    def shared_budget(self) -> Iterator[float]:
+        """All requests of this thread inside the block share one retry budget (a batch's), so a batch
+        cannot outlive its objects' leases however many requests it makes; nested blocks keep the outer
+        one. Yields the shared deadline (a ``clock()`` instant)."""
+        outer: float | None = getattr(self._budget, "deadline", None)
+        if outer is not None:
+            yield outer
+            return
+        self._budget.deadline = self._clock() + self.retry.budget_seconds
+        try:
+            yield self._budget.deadline
+        finally:
+            self._budget.deadline = None
+
     def _paced(self, *, throttled_at: float | None = None) -> None:
         """Tell the shared pacer how the attempt went (a 429 slows every thread of the process down)."""
         if self.pacer is None:
@@ -332,6 +349,7 @@ class PurviewHttp:
             sleep=self._sleep,
             clock=self._clock,
             on_retry=self._on_retry,
+            deadline=getattr(self._budget, "deadline", None),
         )
 
     def atlas(

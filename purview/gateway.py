@@ -9,10 +9,11 @@ whatever the run contains.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from pivot import PivotAssetItem, PivotClassificationItem, PivotGlossaryItem, QualifiedNameRef
 from purview.assets import AssetContext, AssetWork, prepare_assets
@@ -42,6 +43,23 @@ def _priors(prior: PriorInput) -> dict[str, PriorState]:
     return {
         k: v if isinstance(v, PriorState) else PriorState.model_validate(v) for k, v in (prior or {}).items()
     }
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _one_budget(method: Callable[P, R]) -> Callable[P, R]:
+    """Every Purview request of one gateway call (one batch) shares one retry budget."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        gateway = args[0]
+        assert isinstance(gateway, PurviewGateway)
+        with gateway.http.shared_budget():
+            return method(*args, **kwargs)
+
+    return wrapper
 
 
 def _entity_ref(value: EntityRef | QualifiedNameRef | Mapping[str, str]) -> EntityRef:
@@ -127,6 +145,7 @@ class PurviewGateway:
         outcome = self.types.ensure(self.http)
         return outcome.status if outcome is not None else {}
 
+    @_one_budget
     def ensure_classifications(self, items: Sequence[PivotClassificationItem]) -> list[ItemResult]:
         """Create or update the classification defs (after the custom types, once per process)."""
         self.types.ensure(self.http)
@@ -143,6 +162,7 @@ class PurviewGateway:
                 results.append(ItemResult(sync_key=item.sync_key, status=status, qualified_name=name))
         return results
 
+    @_one_budget
     def plan_classifications(self, items: Sequence[PivotClassificationItem]) -> list[ItemPlan]:
         """Dry run of ``ensure_classifications``: create / update (with diffs) / unchanged; reads only."""
         plans = []
@@ -182,6 +202,7 @@ class PurviewGateway:
         write_terms(index, works, term_guids or {}, self.cache, dry_run=dry_run)
         return works
 
+    @_one_budget
     def upsert_terms(
         self,
         items: Sequence[PivotGlossaryItem],
@@ -210,6 +231,7 @@ class PurviewGateway:
             )
         return results
 
+    @_one_budget
     def plan_terms(
         self,
         items: Sequence[PivotGlossaryItem],
@@ -264,6 +286,7 @@ class PurviewGateway:
             read_chunk=self.read_chunk,
         )
 
+    @_one_budget
     def upsert_assets(
         self,
         items: Sequence[PivotAssetItem],
@@ -305,6 +328,7 @@ class PurviewGateway:
             self.types.forget(self.http.endpoint)
         return results
 
+    @_one_budget
     def plan_assets(
         self,
         items: Sequence[PivotAssetItem],
@@ -335,11 +359,13 @@ class PurviewGateway:
 
     # endregion
 
+    @_one_budget
     def delete_terms(self, guids: Sequence[str]) -> list[DeleteResult]:
         """Delete glossary terms one by one (Purview refuses to delete a term still assigned to entities:
         that term fails with the reason); a term Purview does not know counts as deleted."""
         return self._delete_each(guids, "/glossary/term/{}", "term.delete")
 
+    @_one_budget
     def delete_classifications(self, names: Sequence[str]) -> list[DeleteResult]:
         """Delete classification defs by name (``DeleteResult.guid`` holds the name); Purview refuses while
         entities still carry the classification; an unknown name counts as deleted."""
@@ -357,6 +383,7 @@ class PurviewGateway:
                 results.append(DeleteResult(guid=one, status="failed", reason=str(exc)))
         return results
 
+    @_one_budget
     def delete(self, guids: Sequence[str]) -> list[DeleteResult]:
         """Delete assets (entities) by guid in batches; a guid Purview does not know counts as deleted.
         Columns owned by a deleted asset go with it. Use ``delete_terms`` for glossary terms."""

@@ -111,16 +111,19 @@ def call_with_retry(
     clock: Callable[[], float] = time.monotonic,
     rng: random.Random | None = None,
     on_retry: Callable[[RetryableError, float], None] | None = None,
+    deadline: float | None = None,
 ) -> T:
     """Run ``operation`` until it succeeds, fails permanently, or the time budget (or attempt cap) runs out.
 
-    ``on_retry(error, wait)`` is called before each wait (counters, logs). When the budget is spent,
-    ``RetryBudgetExceeded`` (chained to the last error) says how long and how often it tried; when the
-    optional attempt cap is reached, the last retryable error is re-raised.
+    ``deadline`` (a ``clock()`` instant) is a budget shared with other calls (all requests of one batch): the
+    call stops at the earlier of it and its own budget. ``on_retry(error, wait)`` is called before each wait
+    (counters, logs). When the budget is spent, ``RetryBudgetExceeded`` (chained to the last error) says how
+    long and how often it tried; when the optional attempt cap is reached, the last error is re-raised.
     """
     rng = rng or random.Random()
     started = clock()
-    deadline = started + policy.budget_seconds
+    own = started + policy.budget_seconds
+    deadline = own if deadline is None else min(own, deadline)
     attempt = 0
     while True:
         attempt += 1

@@ -100,6 +100,10 @@ def test_missing_target_says_what_to_set() -> None:
             "PURVIEW_RETRY_BASE_DELAY_SECONDS: must be ≤ PURVIEW_RETRY_MAX_DELAY_SECONDS",
         ),
         (
+            {"PURVIEW_RETRY_BUDGET_SECONDS": "900", "LEASE_MINUTES": "15"},
+            "PURVIEW_RETRY_BUDGET_SECONDS: must be < LEASE_MINUTES x 60",
+        ),
+        (
             {"PURVIEW_RETRY_BUDGET_SECONDS": "5"},
             "PURVIEW_RETRY_BUDGET_SECONDS: must be ≥ PURVIEW_REQUEST_TIMEOUT_SECONDS",
         ),

@@ -14,6 +14,7 @@ from purview.errors import (
     NotFoundError,
     PurviewError,
     RetryableError,
+    RetryBudgetExceeded,
     ThrottledError,
     TransientError,
     ValidationError,
@@ -240,3 +241,23 @@ def test_5xx_does_not_speed_the_pacer_up() -> None:
     with pytest.raises(TransientError):
         http.atlas("GET", "/glossary")
     assert pacer.rate == 10.0
+
+
+def test_requests_of_one_batch_share_one_retry_budget() -> None:
+    """Each request alone would get 100 s; inside ``shared_budget`` the two together get 100 s, so a batch
+    ends within its objects' lease however many requests it makes."""
+    throttled = response(429, "", {"Retry-After": "30"})
+    session = ScriptedSession([throttled, throttled, response(200, {}), *[throttled] * 10])
+    clock = ManualClock()
+    http = make_http(session, clock, retry=RetryPolicy(budget_seconds=100, max_delay=60))
+    with http.shared_budget() as deadline:
+        assert deadline == 100
+        http.atlas("GET", "/glossary")  # two 429s: ~60-75 s spent
+        with http.shared_budget() as inner:
+            assert inner == deadline  # nested blocks keep the batch's budget
+        with pytest.raises(RetryBudgetExceeded) as info:
+            http.atlas("GET", "/glossary")
+    assert clock.now == pytest.approx(100)
+    assert "retry budget of 100s" in str(info.value)
+    session.answers[:] = [throttled, response(200, {})]
+    assert http.atlas("GET", "/glossary") == {}  # outside the block: a fresh budget per request

@@ -167,3 +167,16 @@ def test_policy_validation() -> None:
         RetryPolicy(budget_seconds=0)
     with pytest.raises(ValueError):
         RetryPolicy(retry_after_jitter=2)
+
+
+def test_a_shared_deadline_cuts_the_own_budget_short() -> None:
+    clock = ManualClock()
+
+    def operation() -> None:
+        raise TransientError("down", status=503)
+
+    with pytest.raises(RetryBudgetExceeded):
+        call_with_retry(
+            operation, RetryPolicy(budget_seconds=600), sleep=clock.sleep, clock=clock, deadline=20
+        )
+    assert clock.now == pytest.approx(20)
