@@ -63,9 +63,12 @@ def test_first_run_at_half_a_capacity_unit_lands_everything_within_the_limit(thr
     held = stats["entities"]
     assert held["azure_sql_table"] == 3000 and held["azure_sql_column"] == 15000 and held["Process"] == 150
     rate = stats["rate"]
-    assert rate["limit"] == LIMIT
-    # what the app offered in its busiest second, 429s included, stays within the limit + 10 %
-    assert rate["max_offered"] <= LIMIT * 1.1, rate
+    one, five = rate["windows"]
+    assert rate["limit_per_s"] == LIMIT and rate["throttled"] == 0
+    # what the app offered (429s included) stays within the limit + 10 %: over any 5 s, and over any 1 s
+    # give or take one request the busy emulator loop stamped late (the pacer allows 10/s + 1 burst token)
+    assert five["max_offered"] <= five["limit"] * 1.1, rate
+    assert one["max_offered"] <= one["limit"] * 1.1 + 1, rate
     print(f"\nthrottled run: {len(items)} objects in {elapsed:.1f} s; emulator rate {rate}")
 
 

@@ -24,7 +24,7 @@ def test_stats_shape_and_reset(emulator: EmulatorServer, atlas_client: Any, http
     http.get(f"{A}/entity/guid/unknown")
     stats = http.get("/_emulator/stats").json()
     assert set(stats) == {"requests", "entities", "throttled", "rate"}
-    assert stats["rate"]["admitted"] == 3 and stats["rate"]["limit"] is None  # not throttled: no limit
+    assert stats["rate"]["admitted"] == 3 and stats["rate"]["limit_per_s"] is None  # unthrottled: no limit
     assert stats["requests"] == {
         "POST /catalog/api/atlas/v2/entity/bulk": 1,
         "GET /catalog/api/atlas/v2/entity/bulk/uniqueAttribute/type/{typeName}": 1,
@@ -36,7 +36,7 @@ def test_stats_shape_and_reset(emulator: EmulatorServer, atlas_client: Any, http
     assert http.post("/_emulator/reset").status_code == 200
     after = http.get("/_emulator/stats").json()
     assert (after["requests"], after["entities"], after["throttled"]) == ({}, {}, 0)
-    assert after["rate"]["admitted"] == after["rate"]["max_offered"] == 0
+    assert after["rate"]["admitted"] == after["rate"]["windows"][0]["max_offered"] == 0
     assert http.get(f"{A}/types/entitydef/name/azure_sql_table").status_code == 200  # seed types survive
 
 
@@ -116,10 +116,11 @@ def test_fractional_capacity_and_rate_per_window(emulator: EmulatorServer, http:
     elapsed = time.monotonic() - started
     assert codes.count(429) > 0
     rate = http.get("/_emulator/stats").json()["rate"]
-    assert rate["limit"] == 12.5 and rate["window_s"] == 1.0
+    one = rate["windows"][0]
+    assert rate["limit_per_s"] == 12.5 and one["limit"] == 12.5 and one["seconds"] == 1.0
     assert rate["admitted"] == codes.count(200) and rate["throttled"] == codes.count(429)
-    assert rate["max_offered"] == 40 or elapsed >= 1.0  # the whole burst, when it fits one window
-    assert 12 <= rate["max_admitted"] <= 12 + 12.5 * elapsed + 1
+    assert one["max_offered"] == 40 or elapsed >= 1.0  # the whole burst, when it fits one window
+    assert 12 <= one["max_admitted"] <= 12 + 12.5 * elapsed + 1
 
 
 def test_auth_required_flag() -> None:

@@ -28,17 +28,21 @@ def test_recorder_separates_offered_and_admitted() -> None:
         now[0] = i * 0.05  # 20 requests/s offered for 1.5 s
         recorder.record(admitted=i % 3 != 0)
     summary = recorder.summary(12.5)
-    assert summary["limit"] == 12.5
+    assert summary["limit_per_s"] == 12.5
     assert summary["admitted"] == 20 and summary["throttled"] == 10
-    assert summary["max_offered"] == 20 and 13 <= summary["max_admitted"] <= 14
+    one, five = summary["windows"]
+    assert (one["seconds"], one["limit"], five["seconds"], five["limit"]) == (1.0, 12.5, 5.0, 62.5)
+    assert one["max_offered"] == 20 and 13 <= one["max_admitted"] <= 14
+    assert five["max_offered"] == 30 and five["max_admitted"] == 20
     assert summary["duration_s"] == 1.45
     recorder.reset()
     assert recorder.summary(None) == {
-        "window_s": 1.0,
-        "limit": None,
+        "limit_per_s": None,
         "admitted": 0,
         "throttled": 0,
-        "max_admitted": 0,
-        "max_offered": 0,
         "duration_s": 0.0,
+        "windows": [
+            {"seconds": 1.0, "limit": None, "max_offered": 0, "max_admitted": 0},
+            {"seconds": 5.0, "limit": None, "max_offered": 0, "max_admitted": 0},
+        ],
     }
