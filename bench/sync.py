@@ -3,7 +3,8 @@ Purview emulator — a first sync of N assets with C columns each, then the unch
 
 Run: ``python -m bench.sync [--assets 10000] [--columns 20] [--json]``; throttled:
 ``python -m bench.sync --assets 3000 --columns 5 --emulator-capacity-units 0.5 [--capacity-units 0.5]``
-(the emulator's limit, and the app's ``PURVIEW_CAPACITY_UNITS``).
+(the emulator's limit, and the app's ``PURVIEW_CAPACITY_UNITS``); drift repair: ``--verify`` adds, after the
+re-sync, 1 % of the tables deleted and 1 % edited by hand in the emulator, then a verify run.
 
 Measured: wall time, Purview calls per object (from the emulator's request counter), durable history events
 per object (rows of the host's history table), and the process's peak RSS (host + app + emulator together).
@@ -58,6 +59,7 @@ def run(
     *,
     emulator_capacity_units: float | None = None,
     capacity_units: float | None = None,
+    verify: bool = False,
 ) -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix="bench-sync-"))
     catalogs = _write_catalog(root, assets, columns)
@@ -71,11 +73,17 @@ def run(
     emulator = {"capacity_units": emulator_capacity_units} if emulator_capacity_units else {}
     with LocalApp(data_dir=root / "state", catalogs_file=catalogs, emulator_options=emulator) as app:
         assert app.emulator is not None
-        for label in ("first_sync", "unchanged_resync"):
+        labels = ["first_sync", "unchanged_resync"] + (["drift", "verify"] if verify else [])
+        for label in labels:
+            if label == "drift":
+                results["drift"] = _drift(app.emulator.url, assets)
+                continue
             before = _calls(app.emulator.stats())
+            requests_before = dict(app.emulator.stats()["requests"])
             history_before = _history_events(root / "state")
             started = time.perf_counter()
-            status = app.start_and_wait("catalogs/bench/sync", timeout=7200)
+            params = {"verify": "true"} if label == "verify" else {}
+            status = app.start_and_wait("catalogs/bench/sync", params=params, timeout=7200)
             wall = time.perf_counter() - started
             after = _calls(app.emulator.stats())
             output = status["output"]
@@ -93,11 +101,37 @@ def run(
                 "errors": output["error_count"],
                 "failed": sum(v.get("failed", 0) for v in output["counts"].values()),
             }
+            if label == "verify":  # bulk read-back: entity reads per asset
+                entity_reads = sum(
+                    n - requests_before.get(route, 0)
+                    for route, n in app.emulator.stats()["requests"].items()
+                    if route.startswith("GET ") and "/entity/" in route
+                )
+                results[label]["entity_reads"] = entity_reads
+                results[label]["entity_reads_per_asset"] = round(entity_reads / (assets + assets // 20), 4)
+                results[label]["reads_per_object"] = round(calls["read"] / objects, 4)
             if label == "first_sync":  # offered/admitted requests per second at the emulator, 429s
                 results[label]["emulator_rate"] = app.emulator.stats()["rate"]
         results["emulator_entities"] = app.emulator.stats()["entities"]
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return results
+
+
+def _drift(url: str, assets: int) -> dict[str, int]:
+    """Hand edits behind the sync's back: 1 % of the tables deleted, another 1 % with a new description."""
+    from localdev.purview.testing import pyapacheatlas_client
+    from tests.e2e.dataset import table
+
+    client = pyapacheatlas_client(url)
+    n = max(1, assets // 100)
+    names = [table("bench", i)["qualified_name"] for i in range(2 * n)]
+    found = client.get_entity(qualifiedName=names[:n], typeName="azure_sql_table")
+    client.delete_entity(guid=[e["guid"] for e in found.get("entities") or []])
+    for name in names[n:]:
+        client.partial_update_entity(
+            typeName="azure_sql_table", qualifiedName=name, attributes={"description": "edited by hand"}
+        )
+    return {"deleted": n, "edited": n}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--columns", type=int, default=20)
     parser.add_argument("--emulator-capacity-units", type=float, default=None, help="throttle the emulator")
     parser.add_argument("--capacity-units", type=float, default=None, help="the app's PURVIEW_CAPACITY_UNITS")
+    parser.add_argument("--verify", action="store_true", help="then drift 2 %% of the tables and verify")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     result = run(
@@ -113,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         args.columns,
         emulator_capacity_units=args.emulator_capacity_units,
         capacity_units=args.capacity_units,
+        verify=args.verify,
     )
     print(json.dumps(result, indent=None if args.json else 2))
     return 0
