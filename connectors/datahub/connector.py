@@ -9,16 +9,17 @@ Input formats:
 - push (``mode: push``): one MCP or MCL JSON message per event body.
 
 Extract stages one *entity record* per entity (all its aspects merged, see ``records``); transform maps
-entity records to pivot items (see ``transform``). Cursors: files → the index of the next entity;
-GraphQL → the next scroll id.
+entity records to pivot items (see ``transform``). Cursors: files → ``"<index of the next entity>@<snapshot
+digest>"`` over the run's file snapshot (``connectors.files``: a missing, non-regular or changed file fails
+the run, a record that cannot be decoded is rejected alone); GraphQL → the next scroll id.
 """
 
 from __future__ import annotations
 
-import glob
+import hashlib
+import json
 from collections.abc import Iterator, Sequence
-from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from config.secrets import resolve_secret
 from connectors.base import Connector, ConnectorConfig, Deletion, Page, RawRecord, Rejected
@@ -28,6 +29,7 @@ from connectors.datahub.events import decode_event, event_urns, merge_events
 from connectors.datahub.files import cached_index, read_units
 from connectors.datahub.graphql import GraphQLClient
 from connectors.datahub.transform import transform_entities
+from connectors.files import Snapshot, SourceIncomplete, check_unchanged, take_snapshot
 from pivot import AnyPivotItem
 
 __all__ = ["DataHubConnector"]
@@ -62,34 +64,39 @@ class DataHubConnector(Connector):
             ignore=self.report.count_ignored,
         )
 
-    def files(self) -> list[Path]:
-        """The files the patterns match, sorted so pages and cursors are stable between runs."""
-        found: set[Path] = set()
-        for pattern in self.config.files:
-            full = pattern if Path(pattern).is_absolute() else str(self.base_dir / pattern)
-            found.update(Path(p) for p in glob.glob(full, recursive=True) if Path(p).is_file())
-        return sorted(found)
+    @property
+    def uses_snapshot(self) -> bool:
+        return bool(self.config.files) and not self.config.pulls_graphql
 
-    def extract(self, cursor: str | None) -> Page:
+    def snapshot(self) -> dict[str, Any] | None:
+        """The run's file set (files source only); raises ``SourceIncomplete`` naming what is not readable."""
+        if not self.uses_snapshot:
+            return None
+        config = self.config
+        return take_snapshot(config.files, self.base_dir, allow_empty=config.allow_empty).to_json()
+
+    def extract(self, cursor: str | None, *, snapshot: dict[str, Any] | None = None) -> Page:
         if self.config.pulls_graphql:
             return self._extract_graphql(cursor)
         if not self.config.files:
             raise ValueError(
                 f"catalog {self.catalog.name!r}: datahub source has neither files nor graphql_url"
             )
-        files = self.files()
-        if not files:
-            # an empty extract would look like a source where everything was deleted
-            patterns = ", ".join(self.config.files)
-            raise ValueError(
-                f"catalog {self.catalog.name!r}: no DataHub file matches {patterns} (in {self.base_dir})"
-            )
-        index = cached_index(files)
-        start = _parse_file_cursor(cursor)
-        records = read_units(index, start, self.config.page_size)
+        files = Snapshot.from_json(snapshot if snapshot is not None else self.snapshot())
+        digest = _digest(files)
+        start = _parse_file_cursor(cursor, digest)
+        for entry in files.files:  # fail fast, before the (cached) index could be reused for changed files
+            check_unchanged(entry)
+        config = self.config
+        index = cached_index(
+            list(files.files), max_record=config.max_record_bytes, max_depth=config.max_depth
+        )
+        records = read_units(index, start, config.page_size)
+        for entry in files.files:
+            check_unchanged(entry)
         self.report.records_read += len(records)
         end = start + len(records)
-        return Page(records=records, next_cursor=str(end) if end < len(index.units) else None)
+        return Page(records=records, next_cursor=f"{end}@{digest}" if end < len(index.units) else None)
 
     def graphql_client(self) -> GraphQLClient:
         config = self.config
@@ -131,13 +138,24 @@ class DataHubConnector(Connector):
             yield result
 
 
-def _parse_file_cursor(cursor: str | None) -> int:
+def _digest(snapshot: Snapshot) -> str:
+    """A short fingerprint of the run's file set: a cursor only resumes over the snapshot it was made on."""
+    text = json.dumps(snapshot.to_json(), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _parse_file_cursor(cursor: str | None, digest: str) -> int:
     if not cursor:
         return 0
+    unit, _, made_on = cursor.partition("@")
     try:
-        value = int(cursor)
+        value = int(unit)
     except ValueError as exc:
         raise ValueError(f"invalid datahub file cursor {cursor!r}") from exc
-    if value < 0:
+    if value < 0 or not made_on:
         raise ValueError(f"invalid datahub file cursor {cursor!r}")
+    if made_on != digest:
+        raise SourceIncomplete(
+            "the DataHub files changed during the run (the cursor's snapshot is not this one)"
+        )
     return value
