@@ -24,6 +24,7 @@ from connectors.files import (
     FileSourceConfig,
     Snapshot,
     TooDeep,
+    check_unchanged,
     read_lines,
     scan_container,
     take_snapshot,
@@ -105,8 +106,12 @@ class PivotFileConnector(Connector):
                 if read.eof
                 else FilePosition(position.index, read.offset, read.line)
             )
+        next_cursor = position.encode(files)
+        if next_cursor is None:  # the last page: every file must still be the one the run started with
+            for entry in files.files:
+                check_unchanged(entry)
         self.report.records_read += len(records)
-        return Page(records=records, next_cursor=position.encode(files))
+        return Page(records=records, next_cursor=next_cursor)
 
     def decode(self, body: bytes) -> list[RawRecord]:
         """A pushed event: one pivot item, a JSON list of them, or ``{"delete": {"kind", "external_id"}}``."""

@@ -80,7 +80,7 @@ def test_bad_lines_are_rejected_with_file_and_line(tmp_path: Path) -> None:
 
 
 def test_no_matching_files_fails_unless_allow_empty(tmp_path: Path) -> None:
-    with pytest.raises(SourceIncomplete, match="pattern 'nothing/\\*.jsonl' matches no file"):
+    with pytest.raises(SourceIncomplete, match=r"pattern 'nothing/\*.jsonl' matches no file"):
         build_connector(_catalog(["nothing/*.jsonl"]), base_dir=tmp_path).extract(None)
     connector = build_connector(_catalog(["nothing/*.jsonl"], allow_empty=True), base_dir=tmp_path)
     page = connector.extract(None)
