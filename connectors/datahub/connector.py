@@ -27,7 +27,7 @@ from connectors.datahub.common import MappingContext
 from connectors.datahub.config import DataHubConfig
 from connectors.datahub.events import decode_event, event_urns, merge_events
 from connectors.datahub.files import cached_index, read_units
-from connectors.datahub.graphql import GraphQLClient
+from connectors.datahub.graphql import DataHubError, GraphQLClient
 from connectors.datahub.transform import transform_entities
 from connectors.files import Snapshot, SourceIncomplete, check_unchanged, take_snapshot
 from pivot import AnyPivotItem
@@ -110,14 +110,27 @@ class DataHubConnector(Connector):
         )
 
     def _extract_graphql(self, cursor: str | None) -> Page:
-        scroll_id = cursor.removeprefix(_GRAPHQL_CURSOR) if cursor else None
+        """One scroll page. The cursor carries the entities read so far and the search's total, so the
+        last page can check the pull is whole (a page error raises; so does a scroll ending short)."""
+        seen, total, scroll_id = _parse_graphql_cursor(cursor)
         config = self.config
         page = self.graphql_client().scroll(
             types=config.entity_types, query=config.query, count=config.page_size, scroll_id=scroll_id
         )
         self.report.records_read += len(page.records)
-        next_cursor = _GRAPHQL_CURSOR + page.next_scroll_id if page.next_scroll_id else None
-        return Page(records=page.records, next_cursor=next_cursor)
+        seen += len(page.records)
+        total = page.total if total is None else total  # the total at the scroll's start is the contract
+        if page.next_scroll_id is None:
+            if total is not None and seen < total:
+                raise DataHubError(
+                    f"catalog {self.catalog.name!r}: DataHub scroll ended after {seen} of {total} entities; "
+                    "the pull is not whole, so the run fails"
+                )
+            return Page(records=page.records, next_cursor=None)
+        marker = "-" if total is None else str(total)
+        return Page(
+            records=page.records, next_cursor=f"{_GRAPHQL_CURSOR}{seen}:{marker}:{page.next_scroll_id}"
+        )
 
     def decode(self, body: bytes) -> list[RawRecord]:
         """One pushed MCP/MCL (or MCE) JSON message → event records (one per URN it touches)."""
@@ -159,3 +172,18 @@ def _parse_file_cursor(cursor: str | None, digest: str) -> int:
             "the DataHub files changed during the run (the cursor's snapshot is not this one)"
         )
     return value
+
+
+def _parse_graphql_cursor(cursor: str | None) -> tuple[int, int | None, str | None]:
+    """``scroll:<seen>:<total or ->:<scroll id>`` → (seen, total, scroll id); no cursor → the start."""
+    if not cursor:
+        return 0, None, None
+    if not cursor.startswith(_GRAPHQL_CURSOR):
+        raise ValueError(f"invalid datahub GraphQL cursor {cursor!r}")
+    parts = cursor.removeprefix(_GRAPHQL_CURSOR).split(":", 2)
+    try:
+        seen, marker, scroll_id = int(parts[0]), parts[1], parts[2]
+        total = None if marker == "-" else int(marker)
+    except (ValueError, IndexError) as exc:
+        raise ValueError(f"invalid datahub GraphQL cursor {cursor!r}") from exc
+    return seen, total, scroll_id
