@@ -375,7 +375,7 @@ def read_lines(
                 skipped = len(raw) + _skip_line(handle, entry.size - offset)
                 offset += skipped - len(raw)
                 out.append(
-                    BadLine(line, f"line longer than {max_record_bytes} bytes ({skipped}+ bytes); skipped")
+                    BadLine(line, f"line longer than {max_record_bytes} bytes ({skipped} bytes); skipped")
                 )
             else:
                 decoded = decode_line(raw.rstrip(b"\r\n"), line, max_depth=max_depth)
