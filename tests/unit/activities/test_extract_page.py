@@ -50,7 +50,8 @@ def _page(cursor: str | None, page: int) -> dict[str, Any]:
 
 def _drain() -> tuple[list[dict[str, Any]], list[str]]:
     cursor: str | None = None
-    page, records = 0, []
+    page = 0
+    records: list[dict[str, Any]] = []
     while True:
         answer = _page(cursor, page)
         if "source_error" in answer:
