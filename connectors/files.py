@@ -347,11 +347,12 @@ def decode_line(raw: bytes, line: int, *, max_depth: int) -> Line | BadLine | No
         )
     if not text.strip():
         return None
-    start = len(text) - len(text.lstrip())
-    try:
-        scan_container(text, start, max_depth)
-    except TooDeep as exc:
-        return _bad(line, str(exc), text)
+    if text.count("[") + text.count("{") > max_depth:  # only then can it nest too deep: scan it
+        start = len(text) - len(text.lstrip())
+        try:
+            scan_container(text, start, max_depth)
+        except TooDeep as exc:
+            return _bad(line, str(exc), text)
     return Line(line, text)
 
 

@@ -19,6 +19,7 @@ its closing ``]``, or a last JSON line cut before its newline — is not a recor
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator
@@ -57,6 +58,14 @@ class FileValue:
     offset: int
     line: int
     number: int
+
+
+@dataclass(frozen=True)
+class _Skip:
+    """A record whose extent is known but which cannot be used: skip exactly to ``end``."""
+
+    reason: str
+    end: int
 
 
 @dataclass(frozen=True)
@@ -163,17 +172,26 @@ def iter_values(
             buffer.skip_separators()
             if buffer.pos >= len(buffer.text) or buffer.text[buffer.pos] == "]":
                 break
+            if indent is None:  # measured before advancing, while the text before the record is still held
+                indent = _indent_of(buffer)
             buffer.advance(buffer.pos)
             number += 1
             here_offset, here_line = buffer.base_offset, buffer.base_line
-            if indent is None:
-                indent = _indent_of(buffer)
-            result = _decode_one(buffer, limit, max_depth)
-            if isinstance(result, str):
+            result = _decode_one(buffer, limit, max_depth, indent)
+            if isinstance(result, _Skip):
+                yield BrokenValue(result.reason, here_offset, here_line, number)
+                buffer.pos = result.end
+            elif isinstance(result, str):
                 yield BrokenValue(result, here_offset, here_line, number)
-                _resync(buffer, indent)
-                if offset == 0 and buffer.eof and buffer.pos >= len(buffer.text) and not array:
-                    _check_not_cut(buffer, name, array=False, record=number, line=here_line)
+                skipped_records = _resync(buffer, indent)
+                if buffer.eof and buffer.pos >= len(buffer.text):
+                    if skipped_records:  # a single-line array: what followed the broken record is unknown
+                        raise SourceIncomplete(
+                            f"{name}: cannot find where record {number} (line {here_line}) ends, so the "
+                            "records after it cannot be read; fix the file or write one record per line"
+                        )
+                    if offset == 0 and not array:
+                        _check_not_cut(buffer, name, array=False, record=number, line=here_line)
             else:
                 yield FileValue(result[0], here_offset, here_line, number)
                 buffer.pos = result[1]
@@ -207,13 +225,19 @@ def _indent_of(buffer: _Buffer) -> int:
     return buffer.pos - start if buffer.text[start : buffer.pos].strip() == "" else 0
 
 
-def _decode_one(buffer: _Buffer, max_record: int, max_depth: int) -> tuple[Any, int] | str:
-    """Decode the record at the buffer position: (value, end) or the error message."""
+def _decode_one(
+    buffer: _Buffer, max_record: int, max_depth: int, indent: int
+) -> tuple[Any, int] | _Skip | str:
+    """Decode the record at the buffer position: (value, end), a record to skip exactly, or the error message
+    of a record whose end is unknown (the reader resynchronises)."""
+    fast = _decode_small(buffer, max_record, max_depth, indent)
+    if fast is not None:
+        return fast
     while True:
         try:
             _scan(buffer.text, buffer.pos, max_depth)  # bounds the parser's recursion below
         except TooDeep as exc:
-            return str(exc)
+            return _skip_container(buffer, str(exc), max_record)
         try:
             value, end = _DECODER.raw_decode(buffer.text, buffer.pos)
         except json.JSONDecodeError as exc:
@@ -224,27 +248,91 @@ def _decode_one(buffer: _Buffer, max_record: int, max_depth: int) -> tuple[Any, 
                 return f"record larger than {max_record} bytes; skipped"
             buffer.fill()
             continue
-        if end - buffer.pos > max_record:
-            return f"record larger than {max_record} bytes; skipped"
-        bad = _INVALID_UTF8.search(buffer.text, buffer.pos, end)
-        if bad is not None:
-            line = buffer.base_line + buffer.text.count("\n", 0, bad.start())
-            return f"not valid UTF-8 (line {line})"
-        return value, end
+        return _checked(buffer, value, end, max_record)
 
 
-def _resync(buffer: _Buffer, indent: int) -> None:
-    """Move to the next line that starts a record at ``indent`` columns (or to the end of the data)."""
+def _checked(buffer: _Buffer, value: Any, end: int, max_record: int) -> tuple[Any, int] | _Skip:
+    if end - buffer.pos > max_record:
+        return _Skip(f"record larger than {max_record} bytes; skipped", end)
+    bad = _INVALID_UTF8.search(buffer.text, buffer.pos, end)
+    if bad is not None:
+        line = buffer.base_line + buffer.text.count("\n", 0, bad.start())
+        return _Skip(f"not valid UTF-8 (line {line})", end)
+    return value, end
+
+
+def _skip_container(buffer: _Buffer, reason: str, max_record: int) -> _Skip | str:
+    """Find the end of a too-deep record by an unbounded bracket scan (no recursion), so exactly it is
+    skipped; beyond ``max_record`` characters, fall back to resynchronising."""
+    while True:
+        end = _scan(buffer.text, buffer.pos, 1 << 62)
+        if end is not None:
+            return _Skip(reason, end)
+        if len(buffer.text) - buffer.pos > max_record or not buffer.fill():
+            return reason
+
+
+def _decode_small(
+    buffer: _Buffer, max_record: int, max_depth: int, indent: int
+) -> tuple[Any, int] | _Skip | None:
+    """The common case cheaply: guess where the record ends (the end of the next line at the record's
+    indentation: its closing bracket, or the next JSON line) and, when that window holds no more than
+    ``max_depth`` opening brackets, parse the record from it alone — the parser cannot recurse deeper, so no
+    bracket scan is needed. ``None``: take the careful path."""
+    start, text = buffer.pos, buffer.text
+    if text[start : start + 1] not in ("{", "["):
+        return None
+    line = _line_at(indent).search(text, start + 1, start + _GUESS)
+    newline = text.find("\n", line.end()) if line is not None else -1
+    if newline < 0:
+        return None
+    window = text[start : newline + 1]
+    if window.count("{") + window.count("[") > max_depth:
+        return None
+    try:
+        value, end = _DECODER.raw_decode(window)
+    except json.JSONDecodeError:
+        return None
+    return _checked(buffer, value, start + end, max_record)
+
+
+_GUESS = 1 << 16
+"""Characters searched for the end of a record on the fast path (larger records take the careful one)."""
+
+
+@functools.lru_cache(maxsize=16)
+def _line_at(indent: int) -> re.Pattern[str]:
+    """A line that starts with a non-blank character at column ``indent``."""
+    return re.compile("\n" + " " * indent + r"\S")
+
+
+_RECORD_START = re.compile(r",\s*\{")
+"""A comma before an object: in one-line data skipped to the end, another record may have started there."""
+
+
+def _resync(buffer: _Buffer, indent: int) -> bool:
+    """Move to the next line that starts a record at ``indent`` columns (or to the end of the data).
+
+    Returns whether, having reached the end, the skipped text may have held further records."""
     pattern = re.compile(r"\n" + " " * indent + r"[{\[]")
     pos = buffer.pos + 1
+    maybe_records = False
     while True:
         found = pattern.search(buffer.text, pos)
         if found is not None:
             buffer.pos = found.start() + 1 + indent
-            return
+            return False
         keep = max(buffer.pos + 1, len(buffer.text) - indent - 2)
+        maybe_records = maybe_records or _single_line_records(buffer.text, buffer.pos + 1, keep)
         buffer.advance(keep)  # drop what was searched: skipping a huge record holds one chunk, not the record
         pos = 0
         if not buffer.fill():
+            maybe_records = maybe_records or _single_line_records(buffer.text, 0, len(buffer.text))
             buffer.pos = len(buffer.text)
-            return
+            return maybe_records
+
+
+def _single_line_records(text: str, start: int, end: int) -> bool:
+    """Whether skipped text without line breaks (a one-line array) may hold the start of another record;
+    multi-line files resynchronise on lines, so only one-line data is in doubt."""
+    return "\n" not in text[start:end] and _RECORD_START.search(text, start, end) is not None

@@ -139,3 +139,34 @@ def test_json_lines_cut_inside_the_last_record_fail_but_a_broken_line_does_not(t
         list(iter_values(path))
     path.write_text(lines + '{"broken": tru\n')
     assert [type(f).__name__ for f in iter_values(path)] == ["FileValue"] * 3 + ["BrokenValue"]
+
+
+def test_records_indented_in_the_array_resynchronise_after_a_broken_one(tmp_path: Path) -> None:
+    records = [json.dumps(r) for r in _records(3)]
+    text = json.dumps(_records(3), indent=4)  # records at column 4, as json.dump(list, indent=4) writes
+    broken = text.replace('"urn:li:tag:t1",', '"urn:li:tag:t1" oops', 1)
+    path = tmp_path / "a.json"
+    path.write_text(broken)
+    found = list(iter_values(path))
+    assert [type(f).__name__ for f in found] == ["FileValue", "BrokenValue", "FileValue"]
+    assert [f.value for f in found if isinstance(f, FileValue)] == [
+        json.loads(records[0]),
+        json.loads(records[2]),
+    ]
+
+
+def test_a_deep_record_in_a_one_line_array_is_skipped_exactly(tmp_path: Path) -> None:
+    deep = '{"entityUrn": "urn:li:tag:deep", "v": ' + "[" * 5000 + "]" * 5000 + "}"
+    records = [json.dumps(r) for r in _records(3)]
+    path = tmp_path / "a.json"
+    path.write_text("[" + ", ".join([records[0], deep, records[1], records[2]]) + "]")
+    found = list(iter_values(path))
+    assert [type(f).__name__ for f in found] == ["FileValue", "BrokenValue", "FileValue", "FileValue"]
+
+
+def test_invalid_json_in_a_one_line_array_fails_rather_than_lose_the_rest(tmp_path: Path) -> None:
+    records = [json.dumps(r) for r in _records(3)]
+    path = tmp_path / "one-line.json"
+    path.write_text("[" + ", ".join([records[0], '{"entityUrn": tru}', records[1], records[2]]) + "]\n")
+    with pytest.raises(SourceIncomplete, match=r"one-line\.json: cannot find where record 2 \(line 1\) ends"):
+        list(iter_values(path))
