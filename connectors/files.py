@@ -45,6 +45,7 @@ __all__ = [
     "TooDeep",
     "check_unchanged",
     "decode_line",
+    "loads_bounded",
     "open_checked",
     "read_lines",
     "scan_container",
@@ -327,6 +328,18 @@ def top_level_strings(text: str, keys: frozenset[str], *, limit: int = 1 << 20) 
             if key in keys and key not in found and isinstance(value, str):
                 found[key] = value
     return found
+
+
+def loads_bounded(text: str, max_depth: int = MAX_DEPTH) -> Any:
+    """``json.loads`` that first makes sure ``text`` nests no deeper than ``max_depth`` (for pushed event
+    bodies and other whole texts); raises ``TooDeep`` or ``json.JSONDecodeError``, both ``ValueError``s.
+
+    >>> loads_bounded('[[1]]', 2)
+    [[1]]
+    """
+    if text.count("[") + text.count("{") > max_depth:
+        scan_container(text, len(text) - len(text.lstrip()), max_depth)
+    return json.loads(text)
 
 
 _NAMING_KEYS = frozenset({"external_id", "kind"})

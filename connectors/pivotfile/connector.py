@@ -25,8 +25,8 @@ from connectors.files import (
     Snapshot,
     TooDeep,
     check_unchanged,
+    loads_bounded,
     read_lines,
-    scan_container,
     take_snapshot,
 )
 from pivot import ITEM_KINDS, AnyPivotItem, LineError, iter_jsonl
@@ -117,11 +117,9 @@ class PivotFileConnector(Connector):
         """A pushed event: one pivot item, a JSON list of them, or ``{"delete": {"kind", "external_id"}}``."""
         text = body.decode("utf-8", errors="replace").strip()
         try:
-            scan_container(text, 0, self.config.max_depth)
+            value = loads_bounded(text, self.config.max_depth)
         except TooDeep as exc:
             return [{"file": "event", "line": 1, "error": str(exc)}]
-        try:
-            value = json.loads(text)
         except ValueError:
             return [{"file": "event", "line": 1, "text": text}]
         values = value if isinstance(value, list) else [value]

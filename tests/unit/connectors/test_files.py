@@ -296,3 +296,24 @@ def test_top_level_strings_ignore_nested_keys() -> None:
         "external_id": "mine",
         "kind": "asset",
     }
+
+
+def test_pushed_event_bodies_too_deep_are_rejected_not_recursed(tmp_path: Path) -> None:
+    from connectors.datahub.events import decode_event
+
+    body = ("[" * 100_000 + "]" * 100_000).encode()
+    assert decode_event(body) == [
+        {"error": "event rejected: JSON nested deeper than 64 levels", "where": "event"}
+    ]
+    connector = _connector(tmp_path, ["*.jsonl"], allow_empty=True)
+    (rejected,) = connector.transform(connector.decode(body))
+    assert isinstance(rejected, Rejected) and rejected.reason == "JSON nested deeper than 64 levels"
+
+
+def test_the_module_exports_what_it_declares() -> None:
+    import doctest
+
+    from connectors import files
+
+    assert all(getattr(files, name, None) is not None for name in files.__all__)
+    assert doctest.testmod(files).failed == 0
