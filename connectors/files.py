@@ -343,6 +343,8 @@ def loads_bounded(text: str, max_depth: int = MAX_DEPTH) -> Any:
 
 
 _NAMING_KEYS = frozenset({"external_id", "kind"})
+_NAMING_PREFIX = 1 << 16
+"""Bytes of an overlong line searched for the object it names."""
 
 
 def _bad(line: int, reason: str, text: str | None) -> BadLine:
@@ -388,9 +390,8 @@ def read_lines(
             if not raw.endswith(b"\n") and len(raw) > max_record_bytes:
                 skipped = len(raw) + _skip_line(handle, entry.size - offset)
                 offset += skipped - len(raw)
-                out.append(
-                    BadLine(line, f"line longer than {max_record_bytes} bytes ({skipped} bytes); skipped")
-                )
+                reason = f"line longer than {max_record_bytes} bytes ({skipped} bytes); skipped"
+                out.append(_bad(line, reason, raw[:_NAMING_PREFIX].decode("utf-8", "replace")))
             else:
                 decoded = decode_line(raw.rstrip(b"\r\n"), line, max_depth=max_depth)
                 if decoded is not None:

@@ -126,8 +126,9 @@ def test_bad_lines_are_rejected_alone_and_the_good_ones_land(app: LocalApp) -> N
         e.startswith("e2e-badlines/part0.jsonl:153: line longer than 8388608 bytes") for e in errors
     ), errors
     assert _tables(app) == 200
-    state = app.get(f"catalogs/{catalog}/objects/asset/tbl900").json()  # named at its top level
-    assert state["status"] == "Failed" and "UTF-8" in state["last_error"], state
+    for external_id, reason in (("tbl900", "UTF-8"), ("tbl901", "deeper"), ("tbl902", "longer")):
+        state = app.get(f"catalogs/{catalog}/objects/asset/{external_id}").json()  # named at its top level
+        assert state["status"] == "Failed" and reason in state["last_error"], state
 
 
 def test_undecodable_datahub_records_are_rejected_and_the_good_ones_land(app: LocalApp) -> None:

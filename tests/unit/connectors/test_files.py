@@ -264,7 +264,7 @@ def test_bad_lines_are_rejected_alone_with_file_line_and_reason(tmp_path: Path) 
     assert [(r.where, r.external_id, r.kind) for r in rejected] == [
         ("bad.jsonl:2", "utf1", "asset"),
         ("bad.jsonl:4", "deep1", "asset"),
-        ("bad.jsonl:6", None, None),
+        ("bad.jsonl:6", "huge1", "asset"),
     ]
     assert rejected[0].reason == "not valid UTF-8 (byte 54 of the line)"  # the é in latin-1
     assert rejected[1].reason == "JSON nested deeper than 64 levels"
