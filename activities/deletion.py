@@ -17,7 +17,8 @@ import azure.durable_functions as df
 from activities import resources
 from activities.management import list_entities, read_entity, signal_entity
 from config import DeletionPolicy
-from entities.keys import encode_key
+from entities.keys import encode_key, identity_key
+from orchestrators.guards import decide_markers
 from orchestrators.policy import decide_deletion, last_presence
 
 __all__ = ["bp"]
@@ -26,10 +27,31 @@ logger = logging.getLogger(__name__)
 bp = df.Blueprint()
 
 
-def _delete_in_purview(targets: list[tuple[str, str | None]]) -> dict[str, str | None]:
+def _delete_in_purview(states: list[dict[str, Any]]) -> dict[str, str | None]:
     """Delete assets, glossary terms and classification defs by the id their sync state recorded; returns
-    the ids that failed with the reason (unknown ids count as deleted)."""
+    the ids that failed with the reason (unknown ids count as deleted).
+
+    An adopted asset (in Purview before the sync wrote it) is never deleted: it only loses what the sync
+    added. A skipped one was never written, so nothing happens in Purview.
+    """
     gateway = resources.gateway()
+    failed_release: dict[str, str | None] = {}
+    targets: list[tuple[str, str | None]] = []
+    for state in states:
+        origin, guid = state.get("origin"), state.get("purview_guid")
+        if origin == "skipped" or not guid:
+            continue
+        if origin == "adopted":
+            outcome = gateway.release_adopted(
+                guid,
+                str(state.get("catalog")),
+                terms=state.get("assigned_terms") or (),
+                classifications=state.get("assigned_classifications") or (),
+            )
+            if outcome.status == "failed":
+                failed_release[guid] = outcome.reason
+            continue
+        targets.append((str(state.get("kind") or "asset"), guid))
     assets = [guid for kind, guid in targets if guid and kind == "asset"]
     terms = [guid for kind, guid in targets if guid and kind == "glossary_term"]
     classes = [guid.removeprefix("typedef:") for kind, guid in targets if guid and kind == "classification"]
@@ -39,7 +61,23 @@ def _delete_in_purview(targets: list[tuple[str, str | None]]) -> dict[str, str |
         *(gateway.delete_classifications(classes) if classes else []),
     ]
     failed = {r.guid: r.reason for r in results if r.status == "failed"}
-    return {(f"typedef:{k}" if k in classes else k): v for k, v in failed.items()}
+    return {**failed_release, **{(f"typedef:{k}" if k in classes else k): v for k, v in failed.items()}}
+
+
+async def _forget(
+    client: df.DurableOrchestrationClient, key: str, state: dict[str, Any], *, force: bool
+) -> None:
+    """Destruct an object's sync state and free its Purview identity for other catalogs."""
+    await signal_entity(client, "sync_state", key, "delete", {"force": force})
+    identity = state.get("identity")
+    if identity and "|" in identity:
+        await signal_entity(
+            client,
+            "identity_claim",
+            identity_key(*identity.split("|", 1)),
+            "release",
+            {"catalog": state.get("catalog"), "external_id": state.get("external_id")},
+        )
 
 
 @bp.activity_trigger(input_name="request")
@@ -85,7 +123,7 @@ async def delete_stale(request: dict[str, Any], client: df.DurableOrchestrationC
     """Delete the staged stale objects from Purview, then destruct their sync-state entities."""
     stale: list[dict[str, Any]] = await resources.run_blocking(resources.staging().get_json, request["ref"])
     cutoff = datetime.fromisoformat(request["cutoff"]) if request.get("cutoff") else None
-    still_stale = []
+    still_stale: list[tuple[dict[str, Any], dict[str, Any]]] = []
     for entry in stale:  # a sync may have seen or taken the object since find_stale: then keep it
         state = await read_entity(client, "sync_state", entry["key"])
         if isinstance(state, str):
@@ -95,14 +133,13 @@ async def delete_stale(request: dict[str, Any], client: df.DurableOrchestrationC
         seen = last_presence(state)
         if cutoff is not None and seen is not None and seen >= cutoff:
             continue
-        still_stale.append(entry)
-    targets = [(s.get("kind") or "asset", s.get("guid")) for s in still_stale]
-    failed = await resources.run_blocking(_delete_in_purview, targets)
+        still_stale.append((entry, state))
+    failed = await resources.run_blocking(_delete_in_purview, [state for _, state in still_stale])
     deleted = 0
-    for entry in still_stale:
-        if entry.get("guid") in failed:
+    for entry, state in still_stale:
+        if state.get("purview_guid") in failed:
             continue
-        await signal_entity(client, "sync_state", entry["key"], "delete", {"force": False})
+        await _forget(client, entry["key"], state, force=False)
         deleted += 1
     errors = [f"{guid}: {reason}" for guid, reason in list(failed.items())[:20]]
     return {"deleted": deleted, "failed": len(failed), "errors": errors}
@@ -111,29 +148,56 @@ async def delete_stale(request: dict[str, Any], client: df.DurableOrchestrationC
 @bp.activity_trigger(input_name="request")
 @bp.durable_client_input(client_name="client")
 async def delete_objects(request: dict[str, Any], client: df.DurableOrchestrationClient) -> dict[str, Any]:
-    """Delete pushed deletions now: ``{catalog, refs: [staged deletions]}`` → ``{deleted, unknown, failed}``.
+    """Execute delete markers: ``{catalog, refs: [staged deletions], force}`` → ``{deleted, unknown, failed,
+    errors, held}``.
 
     An object the sync never imported (no sync state) is counted as ``unknown`` and nothing is deleted.
+    Markers for more than ``max_delete_fraction`` of the catalog's synced objects are held (``held``: count,
+    message, sample; nothing deleted) unless ``force``: a producer's deletion storm must not empty Purview.
     """
     catalog = request["catalog"]
-    targets: list[tuple[str, str, str]] = []  # (kind, entity key, guid)
+    targets: list[tuple[str, str, dict[str, Any]]] = []  # (kind, entity key, state)
+    known: set[str] = set()
     unknown = 0
     for ref in request["refs"]:
         for record in resources.staging().iter_jsonl(ref):
             key = encode_key(catalog, record["kind"], record["external_id"])
+            if key in known:  # marked on several pages: one object, one marker
+                continue
+            known.add(key)
             state = await read_entity(client, "sync_state", key)
             if isinstance(state, str):
                 state = json.loads(state)
             if not isinstance(state, dict) or not state.get("purview_guid"):
                 unknown += 1
                 continue
-            targets.append((record["kind"], key, state["purview_guid"]))
-    failed = await resources.run_blocking(_delete_in_purview, [(kind, guid) for kind, _, guid in targets])
+            targets.append((record["kind"], key, state))
+    policy = DeletionPolicy.model_validate(resources.catalog(catalog).deletion)
+    held_objects = await _count_objects(client, catalog) if targets else 0
+    guard = decide_markers(policy, len(targets), held_objects, force=bool(request.get("force")))
+    if not guard.execute:
+        logger.warning("%s: %s", catalog, guard.message)
+        sample = [key for _, key, _ in targets[:20]]
+        held = {"count": len(targets), "message": guard.message, "fraction": guard.fraction, "sample": sample}
+        return {"deleted": {}, "unknown": unknown, "failed": 0, "errors": [], "held": held}
+    failed = await resources.run_blocking(_delete_in_purview, [state for _, _, state in targets])
     deleted: dict[str, int] = {}
-    for kind, key, guid in targets:
-        if guid in failed:
+    for kind, key, state in targets:
+        if state["purview_guid"] in failed:
             continue
-        await signal_entity(client, "sync_state", key, "delete", {"force": True})
+        await _forget(client, key, state, force=True)
         deleted[kind] = deleted.get(kind, 0) + 1
     errors = [f"{guid}: {reason}" for guid, reason in list(failed.items())[:20]]
-    return {"deleted": deleted, "unknown": unknown, "failed": len(failed), "errors": errors}
+    return {"deleted": deleted, "unknown": unknown, "failed": len(failed), "errors": errors, "held": None}
+
+
+async def _count_objects(client: df.DurableOrchestrationClient, catalog: str) -> int:
+    """The catalog's objects in sync state (the denominator of the delete-marker guard)."""
+    count = 0
+    async for entry in list_entities(client, "sync_state"):
+        state = entry.get("state")
+        if isinstance(state, str):
+            state = json.loads(state)
+        if isinstance(state, dict) and state.get("catalog") == catalog:
+            count += 1
+    return count

@@ -134,6 +134,12 @@ def plan_waves(request: dict[str, Any]) -> dict[str, Any]:
             chunks.append({"ref": ref, "id": chunk_id, "count": len(part)})
         waves.append({"phase": str(wave.phase), "level": wave.level, "chunks": chunks})
     invalid = _invalid_records(staging, request.get("rejected_refs") or [], plan.failures)
+    unattributed = sum(  # rejected records naming no object: what they describe would look deleted
+        1
+        for ref in request.get("rejected_refs") or []
+        for record in staging.iter_jsonl(ref)
+        if not (record.get("external_id") and record.get("kind"))
+    )
     if invalid:
         for part_no, part in enumerate(chunk(invalid, size)):
             chunk_id = f"invalid-{part_no:04d}"
@@ -148,6 +154,7 @@ def plan_waves(request: dict[str, Any]) -> dict[str, Any]:
             :ERROR_SAMPLE
         ],
         "order_failure_count": len(plan.failures) + len(duplicates),
+        "unattributed": unattributed,
     }
 
 

@@ -40,11 +40,17 @@ def chunk_keys(request: dict[str, Any]) -> list[dict[str, Any]]:
     """The sync-state identity of each record of a staged chunk: what ``begin`` needs, nothing more."""
     keys = []
     for record in resources.staging().iter_jsonl(request["ref"]):
+        identity = None
         if request.get("phase") == "invalid":
             catalog, fingerprint, reason = request["catalog"], INVALID_FINGERPRINT, record["reason"]
         else:
             item = parse_item(record)
             catalog, fingerprint, reason = item.catalog, item.fingerprint(), None
+            if isinstance(item, PivotAssetItem):
+                identity = {"type_name": item.type_name, "qualified_name": item.qualified_name}
+                adopt_from = resources.catalog(catalog).adopt_from
+                if adopt_from:
+                    identity["adopt_from"] = adopt_from  # type: ignore[assignment]
         keys.append(
             {
                 "entity_key": encode_key(catalog, record["kind"], record["external_id"]),
@@ -53,6 +59,7 @@ def chunk_keys(request: dict[str, Any]) -> list[dict[str, Any]]:
                 "external_id": record["external_id"],
                 "fingerprint": fingerprint,
                 "reason": reason,
+                "identity": identity,
             }
         )
     return keys
@@ -97,14 +104,17 @@ def _write(
         results = call(terms, prior=priors, term_guids=term_guids, default_glossary=catalog.glossary)
         return [r.model_dump(mode="json") for r in results]
     assets = [i for i in items if isinstance(i, PivotAssetItem)]
-    call_assets = gateway.plan_assets if dry else gateway.upsert_assets
-    results_assets = call_assets(
-        assets,
-        prior=priors,
-        asset_refs=_index(request.get("asset_index_ref")),
-        term_guids=term_guids,
-        default_collection=catalog.target_collection,
-    )
+    common: dict[str, Any] = {
+        "prior": priors,
+        "asset_refs": _index(request.get("asset_index_ref")),
+        "term_guids": term_guids,
+        "default_collection": catalog.target_collection,
+        "existing_assets": catalog.existing_assets,
+    }
+    if dry:
+        results_assets: list[Any] = gateway.plan_assets(assets, **common)
+    else:
+        results_assets = gateway.upsert_assets(assets, **common, rewrite=request.get("mode") == "full")
     return [r.model_dump(mode="json") for r in results_assets]
 
 
@@ -173,6 +183,7 @@ def _upsert_batch(
             guid=d.get("purview_guid"),
             assigned_terms=tuple(d.get("assigned_terms") or ()),
             assigned_classifications=tuple(d.get("assigned_classifications") or ()),
+            origin=d.get("origin"),
         )
         for key, d in decisions.items()
     }
@@ -227,6 +238,7 @@ def _compact(results: list[dict[str, Any]], dry: bool) -> list[dict[str, Any]]:
         "assigned_terms",
         "assigned_classifications",
         "action",
+        "origin",
     )
     compact = []
     for result in results:

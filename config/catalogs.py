@@ -75,8 +75,22 @@ class DeletionPolicy(ConfigModel):
         ge=0,
         le=1,
         description="If more than this share of the catalog's objects is stale, delete nothing and report "
-        "'deletion blocked' (an operator can force it over HTTP).",
+        "'deletion blocked' (an operator can force it over HTTP). Also the limit of delete markers per "
+        "run (or push batch), and of a run's shrink unless max_shrink_fraction is set.",
     )
+    max_shrink_fraction: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="A pull run that sees more than this share fewer objects than the last complete run "
+        "does not count as complete for deletion (default: max_delete_fraction); accept it with "
+        "accept_shrink.",
+    )
+
+    @property
+    def shrink_limit(self) -> float:
+        """The drop (share of the last complete run's objects) above which a run is held."""
+        return self.max_delete_fraction if self.max_shrink_fraction is None else self.max_shrink_fraction
 
 
 class CatalogConfig(ConfigModel):
@@ -117,6 +131,22 @@ class CatalogConfig(ConfigModel):
     deletion: DeletionPolicy = Field(
         default_factory=DeletionPolicy,
         description="Deletion policy for objects that vanished from the source.",
+    )
+    existing_assets: Literal["adopt", "skip", "fail"] = Field(
+        default="adopt",
+        description="An asset already in Purview that this sync did not create (a scan, a person, another "
+        "tool): adopt (write only the fields the sync manages; never delete it), skip it, or fail the item.",
+    )
+    adopt_from: list[str] = Field(
+        default_factory=list,
+        description="Catalogs whose assets this catalog may take over when it lists the same type and "
+        "qualifiedName (otherwise the first catalog to write an identity keeps it).",
+    )
+    verify_every: int | None = Field(
+        default=None,
+        ge=1,
+        description="Every N-th scheduled run is a verify run (reads back what Purview holds and "
+        "repairs drift); null: only when asked (?verify=true).",
     )
 
     @model_validator(mode="before")

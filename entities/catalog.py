@@ -33,6 +33,7 @@ __all__ = [
     "MAX_COMPLETE_RUNS",
     "MAX_ERRORS",
     "MAX_ERROR_LENGTH",
+    "MAX_HOLDS",
     "MAX_RUNS",
     "OPERATION_NAMES",
     "AckResult",
@@ -60,6 +61,8 @@ MAX_COMPLETE_RUNS: Final = 100
 """Complete-run times kept; a deletion policy asking for more older runs than this never deletes."""
 MAX_ERRORS: Final = 20
 """Errors kept per run summary (a sample; ``error_count`` keeps the total)."""
+MAX_HOLDS: Final = 5
+"""Hold reasons kept per run (shrink, unreadable records, ...)."""
 MAX_ERROR_LENGTH: Final = 1000
 """Longer error texts are truncated, not rejected: a rejected ``run_finished`` would lose the run."""
 ABANDONED_ERROR: Final = "run never finished: a later run started while it was current"
@@ -102,6 +105,7 @@ class Counts(_Frozen):
     skipped: Count = 0
     failed: Count = 0
     deleted: Count = 0
+    repaired: Count = 0  # verify runs: found missing or different in Purview and written again
 
 
 class SummaryInput(_Frozen):
@@ -124,8 +128,12 @@ class SummaryInput(_Frozen):
         return data
 
 
+HoldText = Annotated[str, Field(min_length=1), AfterValidator(lambda text: text[:MAX_ERROR_LENGTH])]
+Holds = Annotated[tuple[HoldText, ...], AfterValidator(lambda held: held[:MAX_HOLDS])]
+
+
 class RunSummary(_Frozen):
-    """One recorded run."""
+    """One recorded run; ``complete_for_deletion`` False with ``held`` reasons: it proves nothing gone."""
 
     run_id: RunId
     started: UtcTime
@@ -136,6 +144,10 @@ class RunSummary(_Frozen):
     throttles: Count = 0
     errors: tuple[ErrorText, ...] = Field(default=(), max_length=MAX_ERRORS)
     error_count: Count = 0
+    complete_for_deletion: bool = False
+    held: Holds = ()
+    accepted: Holds = ()  # holds an operator accepted (accept_shrink): the run counted despite them
+    seen: Count | None = None
 
 
 class CurrentRun(_Frozen):
@@ -146,11 +158,13 @@ class CurrentRun(_Frozen):
 
 
 class CompleteRun(_Frozen):
-    """A complete, successful run: ``started`` is what deletion compares ``last_seen`` with."""
+    """A complete, successful run: ``started`` is what deletion compares ``last_seen`` with; ``seen`` (objects
+    it met in the source) is what the next run's shrink guard compares with."""
 
     run_id: RunId
     started: UtcTime
     ended: UtcTime
+    seen: Count | None = None
 
 
 class CatalogState(_Frozen):
@@ -160,6 +174,7 @@ class CatalogState(_Frozen):
     current: CurrentRun | None = None
     runs: tuple[RunSummary, ...] = Field(default=(), max_length=MAX_RUNS)
     complete_runs: tuple[CompleteRun, ...] = Field(default=(), max_length=MAX_COMPLETE_RUNS)
+    runs_started: Count = 0  # every run ever started (the ``verify_every`` cadence counts them)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> CatalogState:
@@ -181,11 +196,19 @@ class RunStartedRequest(_Frozen):
 
 
 class RunFinishedRequest(_Frozen):
-    """A run ended with ``status``; ``started`` is used when the registry never saw it start."""
+    """A run ended with ``status``; ``started`` is used when the registry never saw it start.
+
+    A ``completed`` run counts for deletion unless ``complete_for_deletion`` is False (shrink guard: ``held``
+    says why).
+    """
 
     name: ClassVar[str] = "run_finished"
     run_id: RunId
     status: RunStatus
+    complete_for_deletion: bool = True
+    held: Holds = ()
+    accepted: Holds = ()
+    seen: Count | None = None
     summary: SummaryInput = Field(default_factory=SummaryInput)
     started: UtcTime | None = None
     now: UtcTime | None = None
@@ -272,8 +295,10 @@ def _evolve(state: CatalogState, **changes: Any) -> CatalogState:
 def _with_run(state: CatalogState, summary: RunSummary) -> dict[str, Any]:
     """Field changes that record ``summary`` (and its complete-run time when it completed)."""
     changes: dict[str, Any] = {"runs": (summary, *state.runs)[:MAX_RUNS]}
-    if summary.status is RunStatus.COMPLETED:
-        done = CompleteRun(run_id=summary.run_id, started=summary.started, ended=summary.ended)
+    if summary.complete_for_deletion:
+        done = CompleteRun(
+            run_id=summary.run_id, started=summary.started, ended=summary.ended, seen=summary.seen
+        )
         ordered = sorted((done, *state.complete_runs), key=lambda run: run.started, reverse=True)
         changes["complete_runs"] = tuple(ordered[:MAX_COMPLETE_RUNS])
     return changes
@@ -285,7 +310,10 @@ def _run_started(state: CatalogState, op: RunStartedRequest, at: datetime) -> Tr
         return Transition(state, AckResult(accepted=False, reason="already_current").to_json())
     if _recorded(state, op.run_id):  # a redelivered start of a finished run must not reopen it
         return Transition(state, AckResult(accepted=False, reason="already_recorded").to_json())
-    changes: dict[str, Any] = {"current": CurrentRun(run_id=op.run_id, started=at)}
+    changes: dict[str, Any] = {
+        "current": CurrentRun(run_id=op.run_id, started=at),
+        "runs_started": state.runs_started + 1,
+    }
     abandoned = None
     if current is not None:
         abandoned = current.run_id
@@ -317,6 +345,10 @@ def _run_finished(state: CatalogState, op: RunFinishedRequest, at: datetime) -> 
         throttles=op.summary.throttles,
         errors=op.summary.errors,
         error_count=op.summary.error_count,
+        complete_for_deletion=op.status is RunStatus.COMPLETED and op.complete_for_deletion,
+        held=op.held,
+        accepted=op.accepted,
+        seen=op.seen,
     )
     changes = _with_run(state, summary)
     if current is not None:

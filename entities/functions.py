@@ -14,6 +14,7 @@ from typing import Any
 import azure.durable_functions as df
 
 from entities import catalog as catalog_machine
+from entities import identity_claim as claim_machine
 from entities import sync_state as sync_machine
 
 __all__ = ["bp"]
@@ -45,5 +46,19 @@ def catalog(context: df.DurableEntityContext) -> None:
     state = catalog_machine.CatalogState.from_json(context.get_state(lambda: None))
     transition = catalog_machine.apply(state, operation, datetime.now(UTC))
     if transition.new_state is not state:
+        context.set_state(transition.new_state.to_json())
+    context.set_result(transition.result)
+
+
+@bp.entity_trigger(context_name="context")
+def identity_claim(context: df.DurableEntityContext) -> None:
+    """Which catalog owns one Purview identity (type name + qualifiedName), keyed by ``identity_key``."""
+    operation = claim_machine.parse_operation(context.operation_name or "", context.get_input())
+    raw: Any = context.get_state(lambda: None)
+    state = claim_machine.Claim.model_validate(raw) if raw else None
+    transition = claim_machine.apply(state, operation, datetime.now(UTC))
+    if transition.new_state is None:
+        context.destruct_on_exit()
+    elif transition.new_state is not state:
         context.set_state(transition.new_state.to_json())
     context.set_result(transition.result)

@@ -30,6 +30,7 @@ __all__ = [
     "HashedKeyError",
     "decode_key",
     "encode_key",
+    "identity_key",
     "is_hashed",
 ]
 
@@ -77,7 +78,21 @@ def encode_key(catalog: str, kind: str, external_id: str) -> str:
 
     Raises ``ValueError`` for an empty part or text that cannot be UTF-8 encoded (lone surrogates).
     """
-    full = _encoded(catalog, kind, external_id)
+    return _bounded(_encoded(catalog, kind, external_id))
+
+
+def identity_key(type_name: str, qualified_name: str) -> str:
+    """Entity key of one Purview identity (type name + qualifiedName) for ``identity_claim`` entities.
+
+    Encoded and hashed like a sync-state key, so any qualifiedName (URLs, ``@``, ``/``) makes a valid key.
+    """
+    return _bounded(
+        SEPARATOR.join((_encode_part(type_name, "type_name"), _encode_part(qualified_name, "qualified_name")))
+    )
+
+
+def _bounded(full: str) -> str:
+    """``full`` itself when short enough, else a readable prefix, the marker and its sha256."""
     if len(full) <= MAX_KEY_LENGTH:
         return full
     prefix = full[:_PREFIX_LENGTH]

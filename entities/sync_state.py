@@ -24,6 +24,7 @@ __all__ = [
     "MAX_LEASE_SECONDS",
     "OPERATION_NAMES",
     "AckResult",
+    "BeginMode",
     "BeginRequest",
     "BeginResult",
     "CompleteRequest",
@@ -34,6 +35,7 @@ __all__ = [
     "GetRequest",
     "InvalidOperationError",
     "Operation",
+    "Origin",
     "Status",
     "SyncState",
     "Transition",
@@ -64,6 +66,12 @@ class Decision(enum.StrEnum):
     BUSY = "busy"  # another run holds an unexpired lease: retry later
 
 
+Origin = Literal["created", "adopted", "skipped"]
+"""How the object came to be in Purview: the sync created it, adopted one that was there, or skipped it."""
+BeginMode = Literal["normal", "verify", "full"]
+"""``verify``/``full`` runs take unchanged objects too: verify compares with Purview, full rewrites them."""
+
+
 def _to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
@@ -91,6 +99,9 @@ class SyncState(_Frozen):
     ``last_seen``/``last_seen_run`` move on every ``proceed`` and ``unchanged``; ``last_success`` on
     ``complete`` and ``unchanged`` (object confirmed in sync), which is what the deletion guard reads.
     ``assigned_*`` are what this sync assigned in Purview, so it only ever removes what it added.
+    ``origin`` says whether the sync created the Purview object or adopted one that was there (then it is
+    never deleted, only stripped of the sync's additions); ``identity`` is the ``type_name|qualifiedName``
+    whose ``identity_claim`` this object holds.
     """
 
     version: Literal[1] = 1
@@ -111,6 +122,8 @@ class SyncState(_Frozen):
     assigned_terms: Names = ()
     assigned_classifications: Names = ()
     attempts: int = Field(default=0, ge=0)
+    origin: Origin | None = None
+    identity: str | None = None
 
     @model_validator(mode="after")
     def _pending_has_lease(self) -> Self:
@@ -143,6 +156,8 @@ class BeginRequest(_Frozen):
     external_id: ExternalId
     fingerprint: Token
     lease_seconds: int = Field(default=DEFAULT_LEASE_SECONDS, gt=0, le=MAX_LEASE_SECONDS)
+    identity: str | None = None
+    mode: BeginMode = "normal"
     now: UtcTime | None = None
 
     @model_validator(mode="after")
@@ -159,15 +174,19 @@ class CompleteRequest(_Frozen):
     purview_guid: Token
     assigned_terms: Names | None = None
     assigned_classifications: Names | None = None
+    origin: Origin | None = None
+    identity: str | None = None
     now: UtcTime | None = None
 
 
 class FailRequest(_Frozen):
-    """The owner gave up on the object for this run."""
+    """The owner gave up on the object for this run; ``identity`` when it holds that identity's claim (so the
+    claim is released if the object is dropped before it ever lands)."""
 
     name: ClassVar[str] = "fail"
     correlation_id: Token
     error: ErrorText
+    identity: str | None = None
     now: UtcTime | None = None
 
 
@@ -226,7 +245,18 @@ def parse_operation(name: str, payload: Any, *, entity_key: str | None = None) -
 
 
 BeginReason = Literal[
-    "new", "changed", "guid_unknown", "retry", "rebegin", "takeover", "leased", "same_run", "same_fingerprint"
+    "new",
+    "changed",
+    "guid_unknown",
+    "retry",
+    "rebegin",
+    "takeover",
+    "leased",
+    "same_run",
+    "same_fingerprint",
+    "identity",
+    "verify",
+    "full",
 ]
 AckReason = Literal["no_state", "not_pending", "not_owner"]
 
@@ -242,6 +272,8 @@ class BeginResult(_Frozen):
     purview_guid: str | None = None
     assigned_terms: tuple[str, ...] = ()
     assigned_classifications: tuple[str, ...] = ()
+    origin: Origin | None = None
+    identity: str | None = None
 
 
 class AckResult(_Frozen):
@@ -305,10 +337,14 @@ def _begin(state: SyncState | None, op: BeginRequest, at: datetime) -> Transitio
     if state.status is Status.COMPLETED:
         if state.correlation_id == op.correlation_id:
             return Transition(state, _begin_result(state, Decision.SKIP, "same_run"))
-        if state.fingerprint == op.fingerprint and state.purview_guid:
-            seen = _evolve(state, last_seen_run=op.correlation_id, last_seen=at, last_success=at)
-            return Transition(seen, _begin_result(seen, Decision.UNCHANGED, "same_fingerprint"))
-        return _proceed(state, op, at, "changed" if state.purview_guid else "guid_unknown", 1)
+        if state.fingerprint != op.fingerprint or not state.purview_guid:
+            return _proceed(state, op, at, "changed" if state.purview_guid else "guid_unknown", 1)
+        if op.identity is not None and state.identity != op.identity:
+            return _proceed(state, op, at, "identity", 1)  # not claimed yet (older state) or renamed
+        if op.mode != "normal":
+            return _proceed(state, op, at, op.mode, 1)
+        seen = _evolve(state, last_seen_run=op.correlation_id, last_seen=at, last_success=at)
+        return Transition(seen, _begin_result(seen, Decision.UNCHANGED, "same_fingerprint"))
     if state.status is Status.FAILED:
         return _proceed(state, op, at, "retry", state.attempts + 1)
     assert_never(state.status)
@@ -349,6 +385,8 @@ def _begin_result(
         purview_guid=state.purview_guid,
         assigned_terms=state.assigned_terms,
         assigned_classifications=state.assigned_classifications,
+        origin=state.origin,
+        identity=state.identity,
     ).to_json()
 
 
@@ -367,7 +405,12 @@ def _complete(state: SyncState | None, op: CompleteRequest, at: datetime) -> Tra
     if state is None or rejection is not None:
         return Transition(state, rejection)
     # An owner whose lease lapsed but was not taken over still completes: its write is the latest one.
-    given = {"assigned_terms": op.assigned_terms, "assigned_classifications": op.assigned_classifications}
+    given = {
+        "assigned_terms": op.assigned_terms,
+        "assigned_classifications": op.assigned_classifications,
+        "origin": op.origin,  # what this write found: created now, adopted now, or None (kept)
+        "identity": op.identity,
+    }
     assigned = {name: names for name, names in given.items() if names is not None}
     new = _evolve(
         state,
@@ -386,7 +429,8 @@ def _fail(state: SyncState | None, op: FailRequest, at: datetime) -> Transition:
     rejection = _owner_rejection(state, op.correlation_id)
     if state is None or rejection is not None:
         return Transition(state, rejection)
-    new = _evolve(state, status=Status.FAILED, sync_end=at, lease_expires=None, last_error=op.error)
+    held = {"identity": op.identity} if op.identity is not None else {}
+    new = _evolve(state, status=Status.FAILED, sync_end=at, lease_expires=None, last_error=op.error, **held)
     return Transition(new, AckResult(accepted=True, status=new.status).to_json())
 
 

@@ -92,17 +92,22 @@ class LocalApp:
         return self
 
     def stop(self) -> None:
+        """Stop what runs (safe to call twice: a test may stop the app before its fixture does)."""
         if self.server is not None:
             self.server.stop()
+            self.server = None
         if self.host is not None:
             self.host.stop()
+            self.host = None
         if self.emulator is not None:
             self.emulator.stop()
+            self.emulator = None
         for key, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+        self._saved_env.clear()
         from activities import resources
 
         resources.reset()

@@ -3,7 +3,8 @@
 The command lines and the ``--json`` keys are a public interface (scripts and CI use them):
 
 - sync: ``{"catalog", "run_id", "status", "counts": {kind: {created, updated, unchanged, skipped, failed,
-  deleted}}, "purview_calls": {"read", "write"}, "duration_s", "errors": [...]}``
+  deleted}}, "purview_calls": {"read", "write"}, "duration_s", "errors": [...], "complete_for_deletion",
+  "held": [...], "deletion_note", "seen", "deletes_held": {count, message, sample} | null}``
 - cleanup: ``{"catalog", "status": "completed"|"blocked", "stale", "deleted", "errors"}`` (one object per
   catalog; a list when no catalog is named)
 """
@@ -22,7 +23,14 @@ from rich.table import Table
 
 from localdev.session import LocalApp, RunFailed
 
-__all__ = ["add_cleanup_arguments", "add_sync_arguments", "run_cleanup", "run_sync", "sync_report"]
+__all__ = [
+    "add_cleanup_arguments",
+    "add_sync_arguments",
+    "run_cleanup",
+    "run_sync",
+    "sync_params",
+    "sync_report",
+]
 
 console = Console()
 errors = Console(stderr=True)
@@ -43,6 +51,20 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def add_sync_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("catalog", help="catalog name from the catalogs file")
     parser.add_argument("--dry-run", action="store_true", help="plan only: write nothing to Purview or state")
+    parser.add_argument(
+        "--accept-shrink",
+        action="store_true",
+        help="count this run as complete for deletion even if it saw markedly fewer objects",
+    )
+    parser.add_argument(
+        "--force-deletes", action="store_true", help="execute delete markers even above max_delete_fraction"
+    )
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="read back what Purview holds and repair what is missing or differs",
+    )
+    parser.add_argument("--full", action="store_true", help="rewrite every object, changed or not")
     _common(parser)
 
 
@@ -52,12 +74,26 @@ def add_cleanup_arguments(parser: argparse.ArgumentParser) -> None:
     _common(parser)
 
 
+def sync_params(args: argparse.Namespace) -> dict[str, str]:
+    """The query of ``POST /api/catalogs/{name}/sync`` for the command line's flags."""
+    flags = {
+        "dry_run": args.dry_run,
+        "accept_shrink": args.accept_shrink,
+        "force_deletes": args.force_deletes,
+        "verify": getattr(args, "verify", False),
+        "full": getattr(args, "full", False),
+    }
+    return {name: "true" for name, on in flags.items() if on}
+
+
 def sync_report(output: dict[str, Any]) -> dict[str, Any]:
     """The public JSON of one sync run, from the orchestration's output."""
     report = {key: output.get(key) for key in SYNC_KEYS}
     report["rejected"] = output.get("rejected", 0)
     report["ignored"] = output.get("ignored", {})
     report["error_count"] = output.get("error_count", len(output.get("errors") or []))
+    for key in ("complete_for_deletion", "held", "accepted", "deletion_note", "seen", "deletes_held"):
+        report[key] = output.get(key)
     return report
 
 
@@ -87,8 +123,7 @@ def _run(args: argparse.Namespace, label: str, path: str, params: dict[str, str]
 
 
 def run_sync(args: argparse.Namespace) -> int:
-    params = {"dry_run": "true"} if args.dry_run else {}
-    status = _run(args, "sync", f"catalogs/{args.catalog}/sync", params)
+    status = _run(args, "sync", f"catalogs/{args.catalog}/sync", sync_params(args))
     if status is None:
         return 1
     report = sync_report(status["output"])
@@ -118,7 +153,7 @@ def _with_progress(app: LocalApp, catalog: str, params: dict[str, str]) -> dict[
 def _print_sync(report: dict[str, Any]) -> None:
     table = Table(title=f"{report['catalog']} — run {report['run_id']} — {report['status']}")
     table.add_column("kind")
-    counters = ("created", "updated", "unchanged", "skipped", "failed", "deleted")
+    counters = ("created", "updated", "unchanged", "skipped", "failed", "deleted", "repaired")
     for counter in counters:
         table.add_column(counter, justify="right")
     for kind, counts in (report["counts"] or {}).items():
@@ -133,6 +168,15 @@ def _print_sync(report: dict[str, Any]) -> None:
     if report.get("ignored"):
         ignored = ", ".join(f"{what}: {n}" for what, n in sorted(report["ignored"].items()))
         console.print(f"Not mapped (counted, not imported): {ignored}", markup=False, highlight=False)
+    if report.get("deletion_note"):
+        style = "green" if report.get("complete_for_deletion") else "yellow"
+        console.print(f"Deletion: {report['deletion_note']}", style=style, markup=False, highlight=False)
+    held = report.get("deletes_held")
+    if held:
+        console.print(
+            f"Delete markers held: {held['message']}", style="yellow", markup=False, highlight=False
+        )
+        console.print(f"  e.g. {', '.join(held['sample'][:5])}", markup=False, highlight=False)
     for error in (report["errors"] or [])[:20]:
         errors.print(f"  {error}", markup=False, highlight=False)
 

@@ -2,7 +2,9 @@
 so a redelivered batch finds its instance and is not imported twice).
 
 The trigger has staged the decoded records; here they are transformed, imported like a sync's pages, and
-deletion events delete at once. A push batch is not a complete run, so it never makes anything stale.
+deletion events are executed through the delete-marker guard (per batch, against the catalog's synced objects;
+held above ``max_delete_fraction`` unless the batch was posted with ``force_deletes``). A push batch is not a
+complete run, so it never makes anything stale.
 """
 
 from __future__ import annotations
@@ -12,10 +14,9 @@ from typing import Any
 import azure.durable_functions as df
 
 from activities.catalogs import cleanup_staging
-from activities.deletion import delete_objects
 from activities.extract import transform_page
-from orchestrators.summary import add_errors, empty_summary, tally
-from orchestrators.sync_catalog import import_waves
+from orchestrators.summary import add_errors, empty_summary
+from orchestrators.sync_catalog import execute_markers, import_waves
 from orchestrators.upsert_chunk import ACTIVITY_RETRY
 
 __all__ = ["bp", "ingest_instance_id"]
@@ -29,7 +30,7 @@ def ingest_instance_id(catalog: str, partition: str, first_sequence: int | str) 
 
 @bp.orchestration_trigger(context_name="context")
 def ingest_events(context: df.DurableOrchestrationContext) -> Any:
-    """Input: ``{catalog, run_id, ref (staged raw records), options}`` → the batch summary."""
+    """Input: ``{catalog, run_id, ref (staged raw records), options, force_deletes?}`` → the batch summary."""
     request: dict[str, Any] = dict(context.get_input())
     summary = empty_summary()
     page = yield context.call_activity_with_retry(
@@ -42,14 +43,8 @@ def ingest_events(context: df.DurableOrchestrationContext) -> Any:
     yield from import_waves(
         context, request, [page["items_ref"]], [page["rejected_ref"]] if page["rejected_ref"] else [], summary
     )
-    if page["deletions_ref"]:
-        outcome = yield context.call_activity_with_retry(
-            delete_objects, ACTIVITY_RETRY, {"catalog": request["catalog"], "refs": [page["deletions_ref"]]}
-        )
-        for kind, n in outcome["deleted"].items():
-            tally(summary, kind, "deleted", n)
-        add_errors(summary, outcome["errors"], outcome["failed"])
-        summary["unknown_deletions"] = outcome["unknown"]
+    if page["deletions_ref"]:  # guarded per batch: above max_delete_fraction they are held unless forced
+        yield from execute_markers(context, request, [page["deletions_ref"]], summary)
     try:
         yield context.call_activity(cleanup_staging, {"run_id": request["run_id"], "retention_hours": 72})
     except Exception as exc:

@@ -1,7 +1,8 @@
 """Pure bookkeeping of run summaries: per-kind counts, Purview calls, capped error samples.
 
 The summary shape is a public interface (``python -m localdev sync --json``, the ``catalog`` entity):
-``{"counts": {kind: {created, updated, unchanged, skipped, failed, deleted}}, "purview_calls": {read, write},
+``{"counts": {kind: {created, updated, unchanged, skipped, failed, deleted, repaired}},
+"purview_calls": {read, write},
 "errors": [...], "error_count": n}``.
 """
 
@@ -10,10 +11,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["COUNTERS", "KINDS", "MAX_ERRORS", "add_error", "add_errors", "empty_summary", "merge", "tally"]
+__all__ = [
+    "COUNTERS",
+    "KINDS",
+    "MAX_ERRORS",
+    "add_error",
+    "add_errors",
+    "empty_summary",
+    "merge",
+    "seen_objects",
+    "tally",
+]
 
 KINDS = ("asset", "glossary_term", "classification")
-COUNTERS = ("created", "updated", "unchanged", "skipped", "failed", "deleted")
+COUNTERS = ("created", "updated", "unchanged", "skipped", "failed", "deleted", "repaired")
 MAX_ERRORS = 50
 
 
@@ -56,3 +67,10 @@ def merge(into: dict[str, Any], other: Mapping[str, Any]) -> dict[str, Any]:
         add_error(into, message)
     into["error_count"] += max(0, int(other.get("error_count", len(listed))) - len(listed))
     return into
+
+
+def seen_objects(summary: Mapping[str, Any]) -> int:
+    """Objects a run met in its source, whatever their outcome (every counter but ``deleted``)."""
+    return sum(
+        int(n) for counters in summary["counts"].values() for name, n in counters.items() if name != "deleted"
+    )

@@ -17,7 +17,9 @@ from activities.catalogs import cleanup_staging
 from activities.deletion import delete_objects, find_stale
 from activities.extract import extract_page, plan_waves, transform_page
 from activities.upsert import merge_index
-from orchestrators.summary import add_error, add_errors, empty_summary, merge, tally
+from config.catalogs import DeletionPolicy
+from orchestrators.guards import RunFacts, RunVerdict, run_completeness
+from orchestrators.summary import add_error, add_errors, empty_summary, merge, seen_objects, tally
 from orchestrators.upsert_chunk import ACTIVITY_RETRY, upsert_chunk
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "SEGMENT_PAGES",
     "SourceIncompleteError",
     "bp",
+    "execute_markers",
     "import_waves",
     "sync_instance_id",
 ]
@@ -65,6 +68,7 @@ def import_waves(
         },
     )
     add_errors(summary, plan["order_failures"], plan["order_failure_count"])
+    summary["unattributed"] = summary.get("unattributed", 0) + int(plan.get("unattributed", 0))
     index_ref: str | None = None
     for number, wave in enumerate(plan["waves"]):
         _status(context, request, summary, phase=f"import {wave['phase']}", wave=number)
@@ -86,6 +90,7 @@ def import_waves(
                             "index_ref": index_ref,
                             "asset_index_ref": plan["asset_index_ref"],
                             "dry_run": request.get("dry_run", False),
+                            "mode": request.get("mode") or "normal",
                             "options": request["options"],
                         },
                         expected_type=dict,  # the SDK would guess `str` from the orchestrator wrapper
@@ -104,6 +109,46 @@ def import_waves(
                 ACTIVITY_RETRY,
                 {"run_id": request["run_id"], "refs": parts, "name": f"{number:03d}"},
             )
+
+
+def execute_markers(
+    context: df.DurableOrchestrationContext,
+    request: dict[str, Any],
+    refs: list[str],
+    summary: dict[str, Any],
+) -> Generator[Any, Any, None]:
+    """Execute the staged delete markers through the delete-marker guard; held ones go to the summary."""
+    outcome = yield context.call_activity_with_retry(
+        delete_objects,
+        ACTIVITY_RETRY,
+        {"catalog": request["catalog"], "refs": refs, "force": bool(request.get("force_deletes"))},
+    )
+    for kind, n in outcome["deleted"].items():
+        tally(summary, kind, "deleted", n)
+    add_errors(summary, outcome["errors"], outcome["failed"])
+    summary["unknown_deletions"] = summary.get("unknown_deletions", 0) + outcome["unknown"]
+    if outcome.get("held"):
+        summary["deletes_held"] = outcome["held"]
+        add_error(summary, outcome["held"]["message"])
+
+
+def _deletion_verdict(
+    request: dict[str, Any], summary: dict[str, Any], *, failed: bool, markers: int, baseline: int | None
+) -> RunVerdict:
+    """Whether this run counts as complete for deletion (shrink guard; a dry run never counts)."""
+    unattributed = int(summary.pop("unattributed", 0))
+    if request.get("dry_run"):
+        return RunVerdict(False, [], [], "a dry run never counts for deletion")
+    facts = RunFacts(
+        seen=seen_objects(summary),
+        delete_markers=markers,
+        unattributed=unattributed,
+        failed_objects=sum(c.get("failed", 0) for c in summary["counts"].values()),
+        last_complete_seen=baseline,
+        run_failed=failed,
+    )
+    policy = DeletionPolicy.model_validate(request.get("deletion") or {})
+    return run_completeness(policy, facts, accept_shrink=bool(request.get("accept_shrink")))
 
 
 def _status(
@@ -178,6 +223,7 @@ def extract_segment(context: df.DurableOrchestrationContext) -> Any:
         "rejected_refs": [o["rejected_ref"] for o in transformed if o["rejected_ref"]],
         "deletions_refs": [o["deletions_ref"] for o in transformed if o.get("deletions_ref")],
         "rejected": sum(o["rejected"] for o in transformed),
+        "deletions": sum(o.get("deletions", 0) for o in transformed),
         "ignored": ignored,
     }
 
@@ -187,6 +233,7 @@ def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
     """Input: ``{catalog, dry_run, options}`` (options: chunk sizes, lease, busy retries — from settings)."""
     request: dict[str, Any] = dict(context.get_input())
     request["run_id"] = context.new_uuid()
+    markers, last_seen = 0, None
     catalog_entity = df.EntityId("catalog", request["catalog"])
     started = context.current_utc_datetime
     dry = bool(request.get("dry_run"))
@@ -204,6 +251,7 @@ def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
         items_refs: list[str] = []
         rejected_refs: list[str] = []
         deletions: list[str] = []
+        markers = 0
         while True:  # segments of ≤ SEGMENT_PAGES pages keep every execution's history small
             segment = yield context.call_sub_orchestrator(
                 extract_segment,
@@ -219,6 +267,7 @@ def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
             items_refs += segment["items_refs"]
             rejected_refs += segment["rejected_refs"]
             deletions += segment["deletions_refs"]
+            markers += segment.get("deletions", 0)
             merge(summary, segment)
             summary["rejected"] = summary.get("rejected", 0) + segment["rejected"]
             for aspect, n in segment["ignored"].items():
@@ -228,14 +277,9 @@ def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
             if not cursor:
                 break
         yield from import_waves(context, request, items_refs, rejected_refs, summary)
-        if deletions and not dry:  # the source says these are gone (e.g. DataHub soft deletes): delete now
+        if deletions and not dry:  # the source says these are gone (e.g. DataHub soft deletes)
             _status(context, request, summary, phase="delete removed")
-            outcome = yield context.call_activity_with_retry(
-                delete_objects, ACTIVITY_RETRY, {"catalog": request["catalog"], "refs": deletions}
-            )
-            for kind, n in outcome["deleted"].items():
-                tally(summary, kind, "deleted", n)
-            add_errors(summary, outcome["errors"], outcome["failed"])
+            yield from execute_markers(context, request, deletions, summary)
         if dry:
             _status(context, request, summary, phase="plan deletes")
             registry = yield context.call_entity(catalog_entity, "get")
@@ -250,15 +294,25 @@ def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
                 },
             )
             summary["deletes"] = {k: stale[k] for k in ("stale_count", "blocked", "message", "sample", "ref")}
+        if not dry:  # whether this run may make anything stale: compare with the last complete run
+            registry = yield context.call_entity(catalog_entity, "get")
+            last_complete = ((registry or {}).get("complete_runs") or [{}])[0]
+            last_seen = last_complete.get("seen")
     except Exception as exc:  # an activity failed after its retries: the run fails, nothing becomes stale
         status = "failed"
         add_error(summary, f"run failed: {str(exc)[:500]}")
     ended = context.current_utc_datetime
+    seen = seen_objects(summary)
+    verdict = _deletion_verdict(
+        request, summary, failed=status != "completed", markers=markers, baseline=last_seen
+    )
     result = {
         "catalog": request["catalog"],
         "run_id": request["run_id"],
         "status": "dry_run" if dry and status == "completed" else status,
         **summary,
+        **verdict.to_json(),
+        "seen": seen,
         "pages": pages,
         "started": started.isoformat(),
         "ended": ended.isoformat(),
@@ -271,6 +325,10 @@ def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
             {
                 "run_id": request["run_id"],
                 "status": status,
+                "complete_for_deletion": verdict.complete,
+                "held": verdict.held,
+                "accepted": verdict.accepted,
+                "seen": seen,
                 "summary": {
                     "counts": summary["counts"],
                     "purview_calls": sum(summary["purview_calls"].values()),
@@ -291,6 +349,8 @@ def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
             "run_id": request["run_id"],
             "phase": status,
             "counts": summary["counts"],
+            "complete_for_deletion": verdict.complete,
+            "held": verdict.held,
         }
     )
     return result

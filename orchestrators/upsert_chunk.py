@@ -17,6 +17,8 @@ from typing import Any
 import azure.durable_functions as df
 
 from activities.upsert import chunk_keys, upsert_batch
+from entities.keys import identity_key
+from orchestrators.ownership import claim_request, counter_of, identity_text, needs_claim, refusal
 from orchestrators.policy import busy_retry, chunk
 from orchestrators.summary import add_error, empty_summary, tally
 
@@ -25,11 +27,21 @@ __all__ = ["bp"]
 bp = df.Blueprint()
 
 ACTIVITY_RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=5_000, max_number_of_attempts=3)
-_STATUS_OF = {"created": "created", "updated": "updated", "unchanged": "unchanged", "failed": "failed"}
+_STATUS_OF = {
+    "created": "created",
+    "updated": "updated",
+    "unchanged": "unchanged",
+    "skipped": "skipped",
+    "failed": "failed",
+}
 
 
 def _entity(key: str) -> df.EntityId:
     return df.EntityId("sync_state", key)
+
+
+def _claim_entity(identity: dict[str, str]) -> df.EntityId:
+    return df.EntityId("identity_claim", identity_key(identity["type_name"], identity["qualified_name"]))
 
 
 @bp.orchestration_trigger(context_name="context")
@@ -67,6 +79,8 @@ def upsert_chunk(context: df.DurableOrchestrationContext) -> Any:
                             "external_id": k["external_id"],
                             "fingerprint": k["fingerprint"],
                             "lease_seconds": options["lease_seconds"],
+                            "identity": identity_text(k.get("identity")),
+                            "mode": request.get("mode") or "normal",
                             "now": now,
                         },
                     )
@@ -102,6 +116,35 @@ def upsert_chunk(context: df.DurableOrchestrationContext) -> Any:
                 )
         return summary
 
+    if not dry:  # each Purview identity has one owner: a claim refused fails the item, naming the owner
+        claiming = [k for k in keys if needs_claim(k, decisions[k["sync_key"]])]
+        answers: list[dict[str, Any]] = []
+        if claiming:  # task_all of nothing answers None
+            answers = yield context.task_all(
+                [
+                    context.call_entity(_claim_entity(k["identity"]), "claim", claim_request(request, k, now))
+                    for k in claiming
+                ]
+            )
+        for k, answer in zip(claiming, answers, strict=True):
+            if not answer["granted"]:
+                reason = refusal(answer)
+                decisions[k["sync_key"]] = {"decision": "refused", "reason": reason}
+                tally(summary, k["kind"], "failed")
+                add_error(summary, f"{k['sync_key']}: {reason}")
+                context.signal_entity(
+                    _entity(k["entity_key"]),
+                    "fail",
+                    {"correlation_id": request["run_id"], "error": reason, "now": now},
+                )
+            elif decisions[k["sync_key"]].get("identity"):  # renamed: the old identity is free again
+                old = decisions[k["sync_key"]]["identity"]
+                context.signal_entity(
+                    df.EntityId("identity_claim", identity_key(*old.split("|", 1))),
+                    "release",
+                    {"catalog": request["catalog"], "external_id": k["external_id"]},
+                )
+
     for sync_key, begun in decisions.items():
         kind = by_key[sync_key]["kind"]
         if begun["decision"] == "busy":
@@ -127,6 +170,7 @@ def upsert_chunk(context: df.DurableOrchestrationContext) -> Any:
                 "index_ref": request.get("index_ref"),
                 "asset_index_ref": request.get("asset_index_ref"),
                 "dry_run": dry,
+                "mode": request.get("mode") or "normal",
                 "decisions": {k["sync_key"]: _lite(decisions[k["sync_key"]]) for k in batch},
             },
         )
@@ -171,7 +215,9 @@ def upsert_chunk(context: df.DurableOrchestrationContext) -> Any:
             reason = result.get("reason")
             if status != "failed" and guid is None:
                 status, reason = "failed", "Purview answered without a guid"
-            tally(summary, kind, status)
+            begun = decisions[result["sync_key"]]
+            counted = counter_of(status, begun.get("reason"))
+            tally(summary, kind, counted)
             if status == "failed":
                 add_error(summary, f"{result['sync_key']}: {reason}")
                 context.signal_entity(
@@ -180,6 +226,7 @@ def upsert_chunk(context: df.DurableOrchestrationContext) -> Any:
                     {
                         "correlation_id": request["run_id"],
                         "error": reason or "failed",
+                        "identity": identity_text(by_key[result["sync_key"]].get("identity")),
                         "now": done,
                     },
                 )
@@ -192,6 +239,8 @@ def upsert_chunk(context: df.DurableOrchestrationContext) -> Any:
                         "purview_guid": guid,
                         "assigned_terms": result.get("assigned_terms"),
                         "assigned_classifications": result.get("assigned_classifications"),
+                        "origin": result.get("origin"),
+                        "identity": identity_text(by_key[result["sync_key"]].get("identity")),
                         "now": done,
                     },
                 )
@@ -217,6 +266,7 @@ def _lite(decision: dict[str, Any]) -> dict[str, Any]:
         "purview_guid": decision.get("purview_guid"),
         "assigned_terms": decision.get("assigned_terms") or [],
         "assigned_classifications": decision.get("assigned_classifications") or [],
+        "origin": decision.get("origin"),
     }
 
 
@@ -230,4 +280,5 @@ def _dry_decision(key: dict[str, Any], state: dict[str, Any] | None) -> dict[str
         "purview_guid": state.get("purview_guid"),
         "assigned_terms": state.get("assigned_terms") or [],
         "assigned_classifications": state.get("assigned_classifications") or [],
+        "origin": state.get("origin"),
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from pivot import ItemRef, PivotAssetItem, QualifiedNameRef
 from pivot.refs import Ref
@@ -20,8 +20,9 @@ from purview.collections import CollectionDirectory
 from purview.errors import ItemError, PurviewError
 from purview.mapping import TERM_TYPE, ColumnSchema, EntityRef, MappedAsset, map_asset
 from purview.plan import current_classifications, current_meanings, entity_diffs, set_diff
+from purview.provenance import catalog_of
 from purview.reads import CurrentEntity, GuidCache, fetch_entities, lookup_guids
-from purview.results import FieldDiff, PriorState
+from purview.results import FieldDiff, Origin, PriorState
 
 __all__ = ["AssetContext", "AssetWork", "prepare_assets"]
 
@@ -33,11 +34,16 @@ class AssetContext:
     ``asset_refs``: external_id → where the asset lives, for same-catalog references outside the batch.
     ``term_guids``: glossary term external_id → Purview term guid (``upsert_terms`` results, sync state).
     ``default_collection``: collection of items without ``target_collection`` (None: Purview's default).
+    ``existing_assets``: what to do with an asset found in Purview that the sync did not create (see
+    :func:`_adopt`). ``rewrite``: write every object even where Purview already holds what the sync would
+    write (a ``full`` run).
     """
 
     asset_refs: Mapping[str, EntityRef] = field(default_factory=dict)
     term_guids: Mapping[str, str] = field(default_factory=dict)
     default_collection: str | None = None
+    existing_assets: Literal["adopt", "skip", "fail"] = "adopt"
+    rewrite: bool = False
 
 
 @dataclass
@@ -62,6 +68,12 @@ class AssetWork:
     column_guids: dict[str, str] = field(default_factory=dict)  # column name -> guid
     relationship_guids: dict[tuple[str, str], str] = field(default_factory=dict)  # (column, term) -> rel
     changes: int = 0
+    origin: Origin | None = None  # what this write found: created now, adopted now, skipped; None: as before
+
+    @property
+    def adopted(self) -> bool:
+        """Purview held the asset before the sync wrote it: only the fields the sync manages are written."""
+        return self.origin == "adopted" or (self.origin is None and self.prior.origin == "adopted")
 
     @property
     def ok(self) -> bool:
@@ -141,11 +153,70 @@ def _qualified_term_refs(items: Sequence[PivotAssetItem]) -> set[EntityRef]:
     return refs
 
 
-def _decide(work: AssetWork, guid_of: Any) -> None:
+_DEFAULT_CONTEXT = AssetContext()
+
+
+def _adopt(work: AssetWork, policy: str) -> bool:
+    """Decide the origin of an asset the sync writes for the first time; False: leave it alone (skip/fail).
+
+    An asset already in Purview that carries this catalog's provenance is the sync's own (its state was lost);
+    any other was put there by a scan, a person or another tool: adopt it, skip it, or fail the item.
+    """
+    current = work.current
+    if current is None:
+        work.origin = "created"
+        return True
+    if work.prior.guid is not None or work.prior.origin is not None:
+        return True  # written before: its origin is known (older states without one were created)
+    if catalog_of(current.entity) == work.item.catalog:
+        work.origin = "created"
+        return True
+    if policy == "skip":
+        work.origin, work.guid = "skipped", current.guid
+        return False
+    if policy == "fail":
+        work.fail(
+            ItemError(
+                f"{work.item.type_name} '{work.item.qualified_name}' already exists in Purview and was not "
+                "created by this sync (existing_assets: fail)"
+            )
+        )
+        return False
+    work.origin = "adopted"
+    return True
+
+
+def _managed_only(wanted: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+    """The payload for an adopted entity: the item's non-empty attributes, its provenance added to what the
+    entity has, and nothing that would clear or replace what others wrote (contacts stay as they are)."""
+    keep = {
+        k: v
+        for k, v in wanted["attributes"].items()
+        if v not in (None, "", []) and (k != "name" or not current)
+    }
+    out = {**wanted, "attributes": keep}
+    out["customAttributes"] = {
+        **(current.get("customAttributes") or {}),
+        **(wanted.get("customAttributes") or {}),
+    }
+    out["labels"] = sorted({*(current.get("labels") or ()), *(wanted.get("labels") or ())})
+    out.pop("contacts", None)
+    return out
+
+
+def _decide(work: AssetWork, guid_of: Any, context: AssetContext = _DEFAULT_CONTEXT) -> None:
     """Compare the mapped asset with what Purview holds and fill in what to write."""
     mapped, current = work.mapped, work.current
     assert mapped is not None
+    if not _adopt(work, context.existing_assets):
+        return
     names = [c.name for c in work.item.columns]
+    if work.adopted and current is not None:
+        mapped.entity = _managed_only(mapped.entity, current.entity)
+        mapped.columns = [
+            _managed_only(payload, current.children.get(payload["attributes"]["qualifiedName"], {}))
+            for payload in mapped.columns
+        ]
     if current is None:
         work.write_owner = True
         work.write_columns = list(range(len(names)))
@@ -155,7 +226,7 @@ def _decide(work: AssetWork, guid_of: Any) -> None:
     else:
         work.guid = current.guid
         work.diffs = entity_diffs(mapped.entity, current.entity, guid_of)
-        work.write_owner = bool(work.diffs)
+        work.write_owner = bool(work.diffs) or context.rewrite
         have_terms = {"": set(current_meanings(current.entity))}
         have_classes = {"": current_classifications(current.entity)}
         for target, meanings in [("", current_meanings(current.entity))]:
@@ -174,7 +245,7 @@ def _decide(work: AssetWork, guid_of: Any) -> None:
                 continue
             work.column_guids[name] = str(child["guid"])
             column_diffs = entity_diffs(payload, child, guid_of, prefix=f"columns[{name}].")
-            if column_diffs:
+            if column_diffs or context.rewrite:
                 work.write_columns.append(index)
                 work.diffs += column_diffs
             meanings = current_meanings(child)
@@ -183,13 +254,13 @@ def _decide(work: AssetWork, guid_of: Any) -> None:
                 work.relationship_guids[(name, term)] = rel
             have_classes[name] = current_classifications(child)
         for qn, child in sorted(current.children.items()):
-            if qn not in wanted_qns:
+            if qn not in wanted_qns and not work.adopted:  # an adopted asset keeps the columns others gave it
                 work.delete_columns[qn] = str(child["guid"])
                 work.diffs.append(
                     FieldDiff(path=f"columns[{qn.rpartition('#')[2]}]", before="exists", after=None)
                 )
         have_collection = str(current.entity.get("collectionId") or "")
-        if work.collection and have_collection.lower() != work.collection.lower():
+        if work.collection and have_collection.lower() != work.collection.lower() and not work.adopted:
             work.move = True
             work.diffs.append(FieldDiff(path="collection", before=have_collection, after=work.collection))
     work.terms = plan_assignments(mapped.terms, have_terms, work.prior.assigned_terms)
@@ -267,6 +338,7 @@ def prepare_assets(
             chunk=read_chunk,
             cache=cache,
             type_errors=type_errors,
+            known_guids={w.mapped.ref: w.prior.guid for w in ready if w.mapped and w.prior.guid},
         )
         targets: set[EntityRef] = set()
         for work in ready:
@@ -285,5 +357,5 @@ def prepare_assets(
             work.fail(type_errors[work.item.type_name])
             continue
         work.current = current.get(work.mapped.ref)
-        _decide(work, cache.get)
+        _decide(work, cache.get, context)
     return works

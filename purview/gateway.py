@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from pivot import PivotAssetItem, PivotClassificationItem, PivotGlossaryItem, QualifiedNameRef
 from purview.assets import AssetContext, AssetWork, prepare_assets
@@ -22,7 +22,8 @@ from purview.glossary import GlossaryIndex, TermWork, prepare_terms, write_terms
 from purview.mapping import DEFAULT_COLUMN_SCHEMAS, ColumnSchema, EntityRef, map_classification
 from purview.ratelimit import TokenBucket
 from purview.reads import GuidCache
-from purview.results import DeleteResult, FieldDiff, ItemPlan, ItemResult, PriorState, failure
+from purview.release import release_adopted
+from purview.results import DeleteResult, FieldDiff, ItemPlan, ItemResult, ItemStatus, PriorState, failure
 from purview.retry import RetryPolicy
 from purview.typedefs import ensure_typedefs, project_typedefs, read_typedef, typedef_diffs
 from purview.writes import delete_guids, write_assets
@@ -31,6 +32,7 @@ __all__ = ["PurviewGateway"]
 
 logger = logging.getLogger(__name__)
 
+ExistingAssets = Literal["adopt", "skip", "fail"]
 PriorInput = Mapping[str, PriorState | Mapping[str, Any]] | None
 RefInput = Mapping[str, EntityRef | QualifiedNameRef | Mapping[str, str]] | None
 
@@ -47,6 +49,12 @@ def _entity_ref(value: EntityRef | QualifiedNameRef | Mapping[str, str]) -> Enti
     if isinstance(value, QualifiedNameRef):
         return EntityRef(value.type_name, value.qualified_name)
     return EntityRef(value["type_name"], value["qualified_name"])
+
+
+def _asset_status(work: AssetWork) -> ItemStatus:
+    if work.origin == "skipped":
+        return "skipped"
+    return "created" if work.created else "updated" if work.changes else "unchanged"
 
 
 class PurviewGateway:
@@ -236,18 +244,22 @@ class PurviewGateway:
     # endregion
 
     # region assets
-    def _prepare(
+    def _prepare(  # noqa: PLR0917 - one private call site per public method
         self,
         items: Sequence[PivotAssetItem],
         prior: PriorInput,
         asset_refs: RefInput,
         term_guids: Mapping[str, str] | None,
         default_collection: str | None,
+        existing_assets: ExistingAssets = "adopt",
+        rewrite: bool = False,
     ) -> list[AssetWork]:
         context = AssetContext(
             asset_refs={k: _entity_ref(v) for k, v in (asset_refs or {}).items()},
             term_guids=dict(term_guids or {}),
             default_collection=default_collection,
+            existing_assets=existing_assets,
+            rewrite=rewrite,
         )
         return prepare_assets(
             self.http,
@@ -268,6 +280,8 @@ class PurviewGateway:
         asset_refs: RefInput = None,
         term_guids: Mapping[str, str] | None = None,
         default_collection: str | None = None,
+        existing_assets: ExistingAssets = "adopt",
+        rewrite: bool = False,
     ) -> list[ItemResult]:
         """Create or update assets with their columns, lineage, terms and classifications.
 
@@ -275,7 +289,9 @@ class PurviewGateway:
         ``{type_name, qualified_name}`` for same-catalog assets outside the batch. ``term_guids``: term
         external_id → Purview guid. Results list the assignment keys the sync owns now.
         """
-        works = self._prepare(items, prior, asset_refs, term_guids, default_collection)
+        works = self._prepare(
+            items, prior, asset_refs, term_guids, default_collection, existing_assets, rewrite
+        )
         write_assets(self.http, [w for w in works if w.ok], max_entities=self.batch_size, cache=self.cache)
         results = []
         for work in works:
@@ -284,16 +300,16 @@ class PurviewGateway:
                     failure(work.item.sync_key, work.error, qualified_name=work.item.qualified_name)
                 )
                 continue
-            status = "created" if work.created else "updated" if work.changes else "unchanged"
             results.append(
                 ItemResult(
                     sync_key=work.item.sync_key,
-                    status=status,
+                    status=_asset_status(work),
                     guid=work.guid,
                     qualified_name=work.item.qualified_name,
                     assigned_terms=tuple(sorted(work.terms.owned)),
                     assigned_classifications=tuple(sorted(work.classifications.owned)),
                     changes=work.changes,
+                    origin=work.origin,
                 )
             )
         return results
@@ -306,15 +322,18 @@ class PurviewGateway:
         asset_refs: RefInput = None,
         term_guids: Mapping[str, str] | None = None,
         default_collection: str | None = None,
+        existing_assets: ExistingAssets = "adopt",
     ) -> list[ItemPlan]:
         """Dry run of ``upsert_assets``: reads only, field-level diffs per item."""
         plans = []
-        for work in self._prepare(items, prior, asset_refs, term_guids, default_collection):
+        for work in self._prepare(items, prior, asset_refs, term_guids, default_collection, existing_assets):
             if work.error is not None:
                 plans.append(ItemPlan(sync_key=work.item.sync_key, action="fail", reason=str(work.error)))
                 continue
             diffs: tuple[FieldDiff, ...] = tuple(work.diffs)
-            action = "create" if work.created else "update" if work.changes else "unchanged"
+            action = {"created": "create", "updated": "update", "skipped": "skip"}.get(
+                _asset_status(work), "unchanged"
+            )
             plans.append(
                 ItemPlan(
                     sync_key=work.item.sync_key,
@@ -349,6 +368,16 @@ class PurviewGateway:
             except PurviewError as exc:
                 results.append(DeleteResult(guid=one, status="failed", reason=str(exc)))
         return results
+
+    def release_adopted(
+        self, guid: str, catalog: str, *, terms: Sequence[str] = (), classifications: Sequence[str] = ()
+    ) -> DeleteResult:
+        """Let an adopted asset go: remove the sync's terms, classifications, provenance; keep the entity."""
+        try:
+            release_adopted(self.http, guid, catalog, terms, classifications)
+            return DeleteResult(guid=guid, status="deleted")
+        except PurviewError as exc:
+            return DeleteResult(guid=guid, status="failed", reason=str(exc))
 
     def delete(self, guids: Sequence[str]) -> list[DeleteResult]:
         """Delete assets (entities) by guid in batches; a guid Purview does not know counts as deleted.

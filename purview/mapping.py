@@ -26,6 +26,7 @@ from typing import Any, Final
 from pivot import Column, Contact, PivotAssetItem, PivotClassificationItem, PivotGlossaryItem
 from pivot.refs import Ref
 from purview.errors import ItemError
+from purview.provenance import CATALOG_ATTRIBUTE, SOURCE_URL_ATTRIBUTE, label_for
 from purview.typedefs import GENERIC_COLUMN, GENERIC_DATASET, classification_def
 
 __all__ = [
@@ -214,11 +215,11 @@ def map_asset(
         entity["relationshipAttributes"] = relationships
     if item.owners:
         entity["contacts"] = contacts_payload(item.owners, {"owner": "Owner", "expert": "Expert"})
-    custom = dict(item.properties)
+    custom = {**item.properties, CATALOG_ATTRIBUTE: item.catalog}
     if item.source_url:
-        custom["source_url"] = item.source_url
-    if custom:
-        entity["customAttributes"] = dict(sorted(custom.items()))
+        custom[SOURCE_URL_ATTRIBUTE] = item.source_url
+    entity["customAttributes"] = dict(sorted(custom.items()))
+    entity["labels"] = [label_for(item.catalog)]
     ref = EntityRef(item.type_name, item.qualified_name)
     mapped = MappedAsset(item.sync_key, ref, entity)
     if item.columns:

@@ -101,6 +101,12 @@ def entity_diffs(
         have_value = normalise(current.get(key) or {})
         if want_value != have_value:
             diffs.append(FieldDiff(path=f"{prefix}{key}", before=have_value, after=want_value))
+    if wanted.get("labels") and not set(wanted["labels"]) <= set(current.get("labels") or ()):
+        diffs.append(
+            FieldDiff(
+                path=f"{prefix}labels", before=sorted(current.get("labels") or ()), after=wanted["labels"]
+            )
+        )
     return diffs
 
 

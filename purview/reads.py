@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from purview.client import PurviewHttp
-from purview.errors import PurviewError, RetryableError
+from purview.errors import NotFoundError, PurviewError, RetryableError
 from purview.mapping import EntityRef
 
 __all__ = ["CurrentEntity", "GuidCache", "fetch_entities", "lookup_guids"]
@@ -80,6 +80,8 @@ def fetch_entities(
     chunk: int = 50,
     cache: GuidCache | None = None,
     type_errors: dict[str, PurviewError] | None = None,
+    known_guids: Mapping[EntityRef, str] | None = None,
+    guid_chunk: int = 100,
 ) -> dict[EntityRef, CurrentEntity]:
     """Current active entities by (type, qualifiedName), with relationships and owned children.
 
@@ -87,10 +89,23 @@ def fetch_entities(
     that type named ``{owner qualifiedName}#...`` become ``CurrentEntity.children``. Missing ones are absent.
     A permanent error reading one type (e.g. an unknown type) is put in ``type_errors`` when given (the
     other types are still read); otherwise, and for retryable errors, it is raised.
+
+    ``known_guids``: entities whose guid the sync state knows are read by guid, ``guid_chunk`` per call (a
+    guid is short, so many fit in one URL); those not found that way (deleted, renamed) are read by name.
     """
     child_types = child_types or {}
+    wanted = set(refs)
     out: dict[EntityRef, CurrentEntity] = {}
-    for type_name, names in _by_type(refs).items():
+    by_guid = sorted({known_guids[r] for r in wanted if known_guids and r in known_guids})
+    for part in _chunks(by_guid, guid_chunk):
+        params: list[tuple[str, Any]] = [("guid", g) for g in part]
+        params += [("minExtInfo", "false"), ("ignoreRelationships", "false")]
+        try:
+            result = http.atlas("GET", "/entity/bulk", params=params, operation="entity.read_bulk")
+        except NotFoundError:  # Atlas refuses the whole call when one guid is gone: read these by name
+            continue
+        _collect(result if isinstance(result, dict) else {}, child_types, out, cache, wanted)
+    for type_name, names in _by_type(wanted - set(out)).items():
         for part in _chunks(names, chunk):
             try:
                 result = _get_bulk(http, type_name, part, minimal=False)
@@ -99,28 +114,46 @@ def fetch_entities(
                     raise
                 type_errors[type_name] = exc
                 break
-            referred = result.get("referredEntities") or {}
-            child_type = child_types.get(type_name)
-            children_by_owner: dict[str, dict[str, dict[str, Any]]] = {}
-            if child_type:
-                for child in referred.values():
-                    if child.get("typeName") != child_type or child.get("status", "ACTIVE") != "ACTIVE":
-                        continue
-                    qn = str((child.get("attributes") or {}).get("qualifiedName", ""))
-                    owner, sep, _ = qn.rpartition("#")
-                    if sep:
-                        children_by_owner.setdefault(owner, {})[qn] = child
-            for entity in result.get("entities") or []:
-                if entity.get("status", "ACTIVE") != "ACTIVE":
-                    continue
-                qn = str((entity.get("attributes") or {}).get("qualifiedName"))
-                ref = EntityRef(type_name, qn)
-                out[ref] = CurrentEntity(entity, children_by_owner.get(qn, {}))
-                if cache is not None:
-                    cache.put(ref, str(entity["guid"]))
-                    for child_qn, child in out[ref].children.items():
-                        cache.put(EntityRef(str(child["typeName"]), child_qn), str(child["guid"]))
+            _collect(result, child_types, out, cache, wanted)
     return out
+
+
+def _collect(
+    result: Mapping[str, Any],
+    child_types: Mapping[str, str],
+    out: dict[EntityRef, CurrentEntity],
+    cache: GuidCache | None,
+    wanted: set[EntityRef],
+) -> None:
+    """Add the active entities of one bulk answer that were asked for, with their owned children."""
+    referred = result.get("referredEntities") or {}
+    children_by_owner: dict[str, dict[str, dict[str, Any]]] = {}
+    wanted_children = set(child_types.values())
+    for child in referred.values():
+        if child.get("typeName") not in wanted_children or child.get("status", "ACTIVE") != "ACTIVE":
+            continue
+        qn = str((child.get("attributes") or {}).get("qualifiedName", ""))
+        owner, sep, _ = qn.rpartition("#")
+        if sep:
+            children_by_owner.setdefault(owner, {})[qn] = child
+    for entity in result.get("entities") or []:
+        if entity.get("status", "ACTIVE") != "ACTIVE":
+            continue
+        qn = str((entity.get("attributes") or {}).get("qualifiedName"))
+        ref = EntityRef(str(entity.get("typeName")), qn)
+        if ref not in wanted:
+            continue
+        child_type = child_types.get(ref.type_name)
+        children = {
+            k: v
+            for k, v in children_by_owner.get(qn, {}).items()
+            if child_type and v.get("typeName") == child_type
+        }
+        out[ref] = CurrentEntity(entity, children)
+        if cache is not None:
+            cache.put(ref, str(entity["guid"]))
+            for child_qn, child in children.items():
+                cache.put(EntityRef(str(child["typeName"]), child_qn), str(child["guid"]))
 
 
 def lookup_guids(

@@ -15,11 +15,14 @@ __all__ = [
     "ItemPlan",
     "ItemResult",
     "ItemStatus",
+    "Origin",
     "PriorState",
     "failure",
 ]
 
-ItemStatus = Literal["created", "updated", "unchanged", "failed"]
+ItemStatus = Literal["created", "updated", "unchanged", "skipped", "failed"]
+Origin = Literal["created", "adopted", "skipped"]
+"""How an asset came to be in Purview: created by the sync, adopted (it was there before), or skipped."""
 
 
 class _Frozen(BaseModel):
@@ -39,6 +42,7 @@ class PriorState(_Frozen):
     guid: str | None = None
     assigned_terms: tuple[str, ...] = ()
     assigned_classifications: tuple[str, ...] = ()
+    origin: Origin | None = None
 
     @classmethod
     def after(cls, result: ItemResult, before: PriorState | None = None) -> PriorState:
@@ -47,6 +51,7 @@ class PriorState(_Frozen):
         if result.status == "failed":
             return before
         return cls(
+            origin=result.origin or before.origin,
             guid=result.guid or before.guid,
             assigned_terms=before.assigned_terms if result.assigned_terms is None else result.assigned_terms,
             assigned_classifications=(
@@ -88,13 +93,14 @@ class ItemResult(_Frozen):
     assigned_terms: tuple[str, ...] | None = None
     assigned_classifications: tuple[str, ...] | None = None
     changes: int = Field(default=0, description="Purview writes made for this item (entities, assignments).")
+    origin: Origin | None = Field(default=None, description="Set when this write decided it (the first one).")
 
 
 class ItemPlan(_Frozen):
     """Dry-run answer for one item: what an upsert would do, with field-level diffs."""
 
     sync_key: str
-    action: Literal["create", "update", "unchanged", "fail"]
+    action: Literal["create", "update", "unchanged", "skip", "fail"]
     guid: str | None = None
     qualified_name: str | None = None
     diffs: tuple[FieldDiff, ...] = ()

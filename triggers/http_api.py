@@ -1,9 +1,11 @@
 """The HTTP API (auth level FUNCTION). Errors are JSON ``{"error": {"code", "message"}}``.
 
 ``GET /api/catalogs`` · ``GET /api/catalogs/{name}`` (configuration + last runs) ·
-``POST /api/catalogs/{name}/sync[?dry_run=true]`` (202 + check-status payload; 404; 409 while running) ·
+``POST /api/catalogs/{name}/sync[?dry_run=true&accept_shrink=true&force_deletes=true]`` (202 + check-status
+payload; 404; 409 while running or when the catalog is disabled) ·
 ``GET /api/catalogs/{name}/objects/{kind}/{external_id}`` (sync state) ·
-``POST /api/cleanup[?catalog=&force=true]`` · ``POST /api/catalogs/{name}/events`` (push over HTTP).
+``POST /api/cleanup[?catalog=&force=true]`` · ``POST /api/catalogs/{name}/events[?force_deletes=true]`` (push
+over HTTP). A catalog with ``enabled: false`` refuses every start with 409 ``CatalogDisabled``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from config import ConfigError, redact
 from entities.keys import encode_key
 from pivot import ITEM_KINDS
 from triggers.responses import error_response, json_response
-from triggers.starters import AlreadyRunning, start_ingest, start_sync
+from triggers.starters import AlreadyRunning, CatalogDisabled, ensure_enabled, start_ingest, start_sync
 
 __all__ = ["MAX_EVENTS_BODY", "bp"]
 
@@ -45,6 +47,19 @@ def _catalog_summary(name: str) -> dict[str, Any]:
         "glossary": catalog.glossary,
         "deletion": catalog.deletion.model_dump(mode="json"),
     }
+
+
+def _flag(req: func.HttpRequest, name: str) -> bool:
+    return req.params.get(name, "").lower() in _TRUE
+
+
+def _enabled(name: str) -> func.HttpResponse | None:
+    """``None`` when the catalog may run; else the 409 ``CatalogDisabled`` to answer."""
+    try:
+        ensure_enabled(name)
+    except CatalogDisabled as exc:
+        return error_response(409, "CatalogDisabled", str(exc))
+    return None
 
 
 def _known(name: str) -> func.HttpResponse | None:
@@ -87,6 +102,7 @@ async def get_catalog(req: func.HttpRequest, client: df.DurableOrchestrationClie
         logger.exception("reading the runs of %s failed", name)
         return error_response(502, "DurableStoreUnavailable", f"reading the catalog's runs failed: {exc}")
     body["current_run"] = registry.get("current")
+    body["last_complete_run"] = (registry.get("complete_runs") or [None])[0]
     body["runs"] = registry.get("runs", [])
     return json_response(body)
 
@@ -96,17 +112,30 @@ async def get_catalog(req: func.HttpRequest, client: df.DurableOrchestrationClie
 async def start_catalog_sync(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
-    """Start a sync (or a dry run with ``?dry_run=true``) of one catalog."""
+    """Start a sync (or a dry run with ``?dry_run=true``) of one catalog.
+
+    ``?accept_shrink=true`` counts the run as complete for deletion despite a shrink; ``?force_deletes=true``
+    executes delete markers above ``max_delete_fraction``; ``?verify=true`` reads back what Purview holds and
+    repairs drift; ``?full=true`` rewrites every object.
+    """
     name = req.route_params.get("name", "")
-    if (problem := _known(name)) is not None:
+    if (problem := _known(name) or _enabled(name)) is not None:
         return problem
     if not resources.catalogs().get(name).pulls:
         return error_response(400, "NotAPullCatalog", f"catalog {name!r} is push-only; send events instead")
-    dry_run = req.params.get("dry_run", "").lower() in _TRUE
     try:
-        instance_id = await start_sync(client, name, dry_run=dry_run)
+        instance_id = await start_sync(
+            client,
+            name,
+            dry_run=_flag(req, "dry_run"),
+            accept_shrink=_flag(req, "accept_shrink"),
+            force_deletes=_flag(req, "force_deletes"),
+            mode=next((m for m in ("full", "verify") if _flag(req, m)), "normal"),
+        )
     except AlreadyRunning as exc:
         return error_response(409, "SyncAlreadyRunning", str(exc))
+    except CatalogDisabled as exc:
+        return error_response(409, "CatalogDisabled", str(exc))
     response: func.HttpResponse = client.create_check_status_response(req, instance_id)
     return response
 
@@ -140,9 +169,9 @@ async def get_object_state(req: func.HttpRequest, client: df.DurableOrchestratio
 async def start_cleanup(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     """One deletion pass now (``?catalog=`` one catalog, ``?force=true`` past the deletion guard)."""
     name = req.params.get("catalog")
-    if name and (problem := _known(name)) is not None:
+    if name and (problem := _known(name) or _enabled(name)) is not None:
         return problem
-    force = req.params.get("force", "").lower() in _TRUE
+    force = _flag(req, "force")
     if force and not name:
         return error_response(400, "ForceNeedsCatalog", "force=true deletes past the guard: name one catalog")
     instance_id = await client.start_new("cleanup_pass", None, {"catalog": name, "force": force})
@@ -155,10 +184,12 @@ async def start_cleanup(req: func.HttpRequest, client: df.DurableOrchestrationCl
 async def post_events(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     """Push over HTTP for sources that cannot reach Event Hubs: the body is one batch of events.
 
-    The same body posted twice is imported once (the instance id derives from its hash).
+    The same body posted twice is imported once (the instance id derives from its hash);
+    ``?force_deletes=true`` executes its delete markers above the guard (a new instance: a batch whose
+    markers were held may be posted again with it).
     """
     name = req.route_params.get("name", "")
-    if (problem := _known(name)) is not None:
+    if (problem := _known(name) or _enabled(name)) is not None:
         return problem
     if not resources.catalogs().get(name).pushes:
         return error_response(400, "NotAPushCatalog", f"catalog {name!r} does not accept events (mode: pull)")
@@ -168,7 +199,13 @@ async def post_events(req: func.HttpRequest, client: df.DurableOrchestrationClie
     if len(body) > MAX_EVENTS_BODY:
         return error_response(413, "BodyTooLarge", f"events body over {MAX_EVENTS_BODY} bytes; split it")
     digest = hashlib.sha256(body).hexdigest()[:24]
-    instance_id, started = await start_ingest(client, name, "http", digest, [body])
+    force = _flag(req, "force_deletes")
+    try:
+        instance_id, started = await start_ingest(
+            client, name, "http", f"{digest}-force" if force else digest, [body], force_deletes=force
+        )
+    except CatalogDisabled as exc:
+        return error_response(409, "CatalogDisabled", str(exc))
     if not started:
         return json_response({"id": instance_id, "duplicate": True}, 200)
     response: func.HttpResponse = client.create_check_status_response(req, instance_id)

@@ -2,7 +2,10 @@
 
 A batch is decoded by the catalog's connector, staged, and imported by an ``ingest_events`` orchestration
 whose instance id derives from the partition and the batch's first sequence number, so a redelivered batch
-(after a worker crash, before the checkpoint) is recognised and not imported twice.
+(after a worker crash, before the checkpoint) is recognised and not imported twice. A disabled catalog gets no
+trigger; a batch reaching one anyway is logged as an error and dropped (nothing written). Delete markers of
+a batch go through the delete-marker guard; held ones are reported in the batch's output (Event Hubs cannot
+force them: re-send them over HTTP with ``?force_deletes=true``).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import azure.functions as func
 
 from activities import resources
 from triggers.names import event_function_name
-from triggers.starters import start_ingest
+from triggers.starters import CatalogDisabled, start_ingest
 
 __all__ = ["batch_id", "bp", "event_function_name", "partition_of"]
 
@@ -54,9 +57,13 @@ def _register_event_trigger(catalog: str, connection: str) -> None:
         if not events:
             return
         bodies = [e.get_body() for e in events]
-        instance_id, started = await start_ingest(
-            client, catalog, partition_of(events[0]), batch_id(events), bodies
-        )
+        try:
+            instance_id, started = await start_ingest(
+                client, catalog, partition_of(events[0]), batch_id(events), bodies
+            )
+        except CatalogDisabled as exc:  # disabled since the app loaded: drop, say so, write nothing
+            logger.error("%d events of %s dropped: %s", len(events), catalog, exc)
+            return
         logger.info(
             "%d events of %s: %s%s", len(events), catalog, instance_id, "" if started else " (redelivery)"
         )

@@ -14,16 +14,35 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from activities import resources
+from activities.management import read_entity
 from orchestrators.cleanup import CLEANUP_INSTANCE_ID
 from triggers.names import timer_function_name
-from triggers.starters import AlreadyRunning, is_active, start_sync
+from triggers.starters import AlreadyRunning, CatalogDisabled, is_active, start_sync
 
-__all__ = ["CLEANUP_KEEPER_SCHEDULE", "bp", "timer_function_name"]
+__all__ = ["CLEANUP_KEEPER_SCHEDULE", "bp", "scheduled_mode", "timer_function_name"]
 
 logger = logging.getLogger(__name__)
 bp = df.Blueprint()
 
 CLEANUP_KEEPER_SCHEDULE = "0 */5 * * * *"
+
+
+def scheduled_mode(verify_every: int | None, registry: Any) -> str:
+    """``verify`` for every ``verify_every``-th run of the catalog (counting the one about to start), else
+    ``normal``: drift is repaired on a cadence while ordinary runs stay free for unchanged objects."""
+    if not verify_every:
+        return "normal"
+    started = int((registry or {}).get("runs_started") or 0) if isinstance(registry, dict) else 0
+    return "verify" if (started + 1) % verify_every == 0 else "normal"
+
+
+async def _registry(client: df.DurableOrchestrationClient, catalog: str) -> Any:
+    """The catalog's runs registry, or None when it cannot be read (the run is then a normal one)."""
+    try:
+        return await read_entity(client, "catalog", catalog)
+    except Exception:
+        logger.exception("catalog %s: runs registry unreadable; starting a normal run", catalog)
+        return None
 
 
 def _register_catalog_timer(catalog: str, schedule: str) -> None:
@@ -32,10 +51,13 @@ def _register_catalog_timer(catalog: str, schedule: str) -> None:
     @bp.durable_client_input(client_name="client")
     async def sync_timer(timer: func.TimerRequest, client: df.DurableOrchestrationClient) -> None:
         try:
-            instance_id = await start_sync(client, catalog)
-            logger.info("scheduled sync of %s started: %s", catalog, instance_id)
+            mode = scheduled_mode(resources.catalog(catalog).verify_every, await _registry(client, catalog))
+            instance_id = await start_sync(client, catalog, mode=mode)
+            logger.info("scheduled %s sync of %s started: %s", mode, catalog, instance_id)
         except AlreadyRunning:
             logger.warning("scheduled sync of %s skipped: the previous one is still running", catalog)
+        except CatalogDisabled as exc:  # only enabled catalogs get a timer; this is a belt to those braces
+            logger.error("scheduled sync of %s refused: %s", catalog, exc)
 
 
 for _catalog in resources.catalogs().scheduled():

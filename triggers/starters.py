@@ -17,7 +17,16 @@ from activities import resources
 from orchestrators.ingest_events import ingest_instance_id
 from orchestrators.sync_catalog import sync_instance_id
 
-__all__ = ["ACTIVE", "AlreadyRunning", "is_active", "start_ingest", "start_sync", "sync_options"]
+__all__ = [
+    "ACTIVE",
+    "AlreadyRunning",
+    "CatalogDisabled",
+    "ensure_enabled",
+    "is_active",
+    "start_ingest",
+    "start_sync",
+    "sync_options",
+]
 
 logger = logging.getLogger(__name__)
 ACTIVE = {"Running", "Pending", "ContinuedAsNew", "Suspended"}
@@ -26,6 +35,19 @@ HISTORY_BUDGET = 4500
 
 class AlreadyRunning(Exception):
     """The singleton instance is active; the caller answers 409."""
+
+
+class CatalogDisabled(Exception):
+    """The catalog has ``enabled: false``: nothing may run for it; the caller answers 409."""
+
+
+def ensure_enabled(catalog: str) -> None:
+    """Raise ``CatalogDisabled`` for a catalog with ``enabled: false`` (every start path calls this)."""
+    if not resources.catalogs().get(catalog).enabled:
+        raise CatalogDisabled(
+            f"catalog {catalog!r} is disabled (enabled: false in the catalogs file): it never runs or "
+            "accepts events; set enabled: true to use it"
+        )
 
 
 def sync_options() -> dict[str, Any]:
@@ -55,14 +77,38 @@ async def is_active(client: df.DurableOrchestrationClient, instance_id: str) -> 
     return _status_name(status) in ACTIVE
 
 
-async def start_sync(client: df.DurableOrchestrationClient, catalog: str, *, dry_run: bool = False) -> str:
-    """Start the catalog's sync (or plan); ``AlreadyRunning`` when its instance is active."""
+async def start_sync(
+    client: df.DurableOrchestrationClient,
+    catalog: str,
+    *,
+    dry_run: bool = False,
+    accept_shrink: bool = False,
+    force_deletes: bool = False,
+    mode: str = "normal",
+) -> str:
+    """Start the catalog's sync (or plan); ``CatalogDisabled``, or ``AlreadyRunning`` when it is active.
+
+    ``accept_shrink`` counts the run as complete for deletion despite a shrink; ``force_deletes`` executes
+    delete markers above the guard. ``mode``: ``normal`` (unchanged objects cost nothing), ``verify`` (read
+    back what Purview holds for every object and repair what is missing or differs) or ``full`` (rewrite all).
+    """
+    ensure_enabled(catalog)
     instance_id = f"plan:{catalog}" if dry_run else sync_instance_id(catalog)
     if await is_active(client, instance_id):
         raise AlreadyRunning(f"a {'plan' if dry_run else 'sync'} of catalog {catalog!r} is already running")
     try:
         await client.start_new(
-            "sync_catalog", instance_id, {"catalog": catalog, "dry_run": dry_run, "options": sync_options()}
+            "sync_catalog",
+            instance_id,
+            {
+                "catalog": catalog,
+                "dry_run": dry_run,
+                "accept_shrink": accept_shrink,
+                "force_deletes": force_deletes,
+                "mode": mode,
+                "deletion": resources.catalogs().get(catalog).deletion.model_dump(mode="json"),
+                "options": sync_options(),
+            },
         )
     except Exception as exc:  # the host refuses a start while the instance runs (a race with another start)
         if await is_active(client, instance_id):
@@ -78,12 +124,16 @@ async def start_ingest(
     partition: str,
     first_sequence: int | str,
     bodies: Sequence[bytes],
+    *,
+    force_deletes: bool = False,
 ) -> tuple[str, bool]:
     """Decode and stage one pushed batch, then start its ``ingest_events`` instance.
 
     Returns ``(instance_id, started)``; ``started`` is False when the batch was seen before (redelivery). A
-    batch whose earlier import failed or was terminated is imported again.
+    batch whose earlier import failed or was terminated is imported again. ``CatalogDisabled`` for a disabled
+    catalog (nothing staged or started).
     """
+    ensure_enabled(catalog)
     instance_id = ingest_instance_id(catalog, partition, first_sequence)
     try:
         existing = await client.get_status(instance_id)
@@ -110,6 +160,7 @@ async def start_ingest(
             "run_id": run_id,
             "ref": ref,
             "options": sync_options(),
+            "force_deletes": force_deletes,
             "undecodable": undecodable[:20],
             "undecodable_count": len(undecodable),
         },

@@ -44,6 +44,46 @@ catalogs:
     schedule: null
     glossary: DataHub demo
     source: {{files: ["{REPO}/examples/datahub/*.json"], email_domain: example.com}}
+  # --- guards: shrink guard, delete-marker guard, disabled catalogs ---
+  - name: e2e-shrink
+    connector: pivotfile
+    schedule: null
+    source: {{files: ["e2e-shrink/*.jsonl"], page_size: 500}}
+    deletion: {{retention_days: 0, min_complete_runs: 1, max_delete_fraction: 0.25, max_shrink_fraction: 0.1}}
+  - name: e2e-markers
+    connector: pivotfile
+    mode: both
+    schedule: null
+    source: {{files: ["e2e-markers/*.jsonl"], page_size: 500}}
+    deletion: {{retention_days: 0, min_complete_runs: 1, max_delete_fraction: 0.2}}
+  - name: e2e-disabled
+    connector: pivotfile
+    mode: both
+    enabled: false
+    schedule: "0 * * * * *"
+    source: {{files: ["e2e-disabled/*.jsonl"]}}
+  # --- ownership, adoption, verify ---
+  - name: e2e-own-a
+    connector: pivotfile
+    schedule: null
+    source: {{files: ["e2e-own-a/*.jsonl"]}}
+    deletion: {{retention_days: 0, min_complete_runs: 1, max_delete_fraction: 1.0}}
+  - name: e2e-own-b
+    connector: pivotfile
+    schedule: null
+    source: {{files: ["e2e-own-b/*.jsonl"]}}
+    deletion: {{retention_days: 0, min_complete_runs: 1, max_delete_fraction: 1.0}}
+  - name: e2e-adopt
+    connector: pivotfile
+    schedule: null
+    source: {{files: ["e2e-adopt/*.jsonl"]}}
+    deletion: {{retention_days: 0, min_complete_runs: 1, max_delete_fraction: 1.0}}
+  - name: e2e-skip
+    connector: pivotfile
+    schedule: null
+    existing_assets: skip
+    source: {{files: ["e2e-skip/*.jsonl"]}}
+    deletion: {{retention_days: 0, min_complete_runs: 1, max_delete_fraction: 1.0}}
   # --- whole extracts and record-level errors (file sources) ---
   - name: e2e-files
     connector: pivotfile

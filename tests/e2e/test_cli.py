@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-COUNTERS = {"created", "updated", "unchanged", "skipped", "failed", "deleted"}
+COUNTERS = {"created", "updated", "unchanged", "skipped", "failed", "deleted", "repaired"}
 
 
 def _cli(*args: str) -> tuple[int, Any]:

@@ -18,7 +18,11 @@ def test_truncated_source_blocks_deletion_until_forced(app: LocalApp) -> None:
     sync(app, catalog)
     half = [i for i in items if not (i["kind"] == "asset" and int(i["external_id"][3:]) % 2)]
     write(source_dir(catalog), half)
-    sync(app, catalog)
+    shrunk = sync(app, catalog)  # 46 of 66 objects: the shrink guard holds the run
+    assert shrunk["complete_for_deletion"] is False and shrunk["held"][0].startswith("shrink: saw 46"), shrunk
+    report = app.start_and_wait("cleanup", params={"catalog": catalog})["output"][0]
+    assert report["stale"] == 0 and report["deleted"] == 0, report
+    sync(app, catalog, accept_shrink="true")  # the operator accepts the run; the cleanup guard still applies
     report = app.start_and_wait("cleanup", params={"catalog": catalog})["output"][0]
     assert report["status"] == "blocked", report
     assert report["stale"] == 20 and report["deleted"] == 0
@@ -95,6 +99,9 @@ def test_bad_records_fail_alone(app: LocalApp) -> None:
     assert result["status"] == "completed"
     assert result["counts"]["asset"]["created"] == 20
     assert result["counts"]["asset"]["failed"] == 2, result
+    assert result["complete_for_deletion"] is True  # both name their object: seen, so kept; the note says so
+    note = result["deletion_note"]
+    assert note.endswith("2 failed object(s) were seen and are kept"), note
     assert any("part0.jsonl:" in e and "name" in e for e in result["errors"]), result["errors"]
     assert any("tbl777" in e and "no_such_type" in e for e in result["errors"]), result["errors"]
     for external_id in ("broken", "tbl777"):

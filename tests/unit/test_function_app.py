@@ -43,6 +43,7 @@ def test_registered_function_names() -> None:
         "cleanup_staging": "activityTrigger",
         "sync_state": "entityTrigger",
         "catalog": "entityTrigger",
+        "identity_claim": "entityTrigger",
     }
 
 

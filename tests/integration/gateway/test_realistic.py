@@ -109,7 +109,8 @@ def test_everything_lands(landed: Landed, emulator: EmulatorServer) -> None:
     entity = read["entity"]
     assert entity["guid"] == landed.tables[i].guid
     assert entity["attributes"]["description"] == "Orders table 7"
-    assert entity["customAttributes"] == {"layer": "gold"}
+    assert entity["customAttributes"] == {"layer": "gold", "federation_catalog": "shop"}  # + provenance
+    assert entity["labels"] == ["federation_shop"]
     assert entity["contacts"] == {"Owner": [{"id": "ana@contoso.com"}]}
     assert [c["typeName"] for c in entity["classifications"]] == ["SHOP.CLASS_7"]
     assert [m["guid"] for m in entity["relationshipAttributes"]["meanings"]] == [

@@ -78,7 +78,11 @@ def test_message_names_file_line_catalog_and_field() -> None:
         ("type_mapping: [snowflake]", "type_mapping", "must be a mapping"),
         ("target_colection: sales", "target_colection", "(did you mean 'target_collection'?)"),
         ("deletion: {retension_days: 3}", "deletion.retension_days", "(did you mean 'retention_days'?)"),
-        ("frobnicate: 1", "frobnicate", "unknown key 'frobnicate' (allowed: connector, deletion,"),
+        (
+            "frobnicate: 1",
+            "frobnicate",
+            "unknown key 'frobnicate' (allowed: adopt_from, connector, deletion,",
+        ),
     ],
 )
 def test_field_rules(extra: str, field: str, fragment: str) -> None:

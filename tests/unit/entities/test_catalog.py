@@ -41,7 +41,13 @@ def run(state: CatalogState, name: str, payload: Any, at: datetime) -> Transitio
 
 
 def summary(run_id: str, status: RunStatus, started: datetime = T0, ended: datetime = T1) -> RunSummary:
-    return RunSummary(run_id=run_id, started=started, ended=ended, status=status)
+    return RunSummary(
+        run_id=run_id,
+        started=started,
+        ended=ended,
+        status=status,
+        complete_for_deletion=status is RunStatus.COMPLETED,
+    )
 
 
 EMPTY = CatalogState()
@@ -57,7 +63,7 @@ TABLE: list[tuple[str, CatalogState, str, dict[str, Any], dict[str, Any], Catalo
         "run_started",
         {"run_id": "A"},
         {"accepted": True, "reason": None, "abandoned_run": None},
-        CatalogState(current=CurrentRun(run_id="A", started=T1)),
+        CatalogState(current=CurrentRun(run_id="A", started=T1), runs_started=1),
     ),
     (
         "redelivered start of the current run",
@@ -83,6 +89,7 @@ TABLE: list[tuple[str, CatalogState, str, dict[str, Any], dict[str, Any], Catalo
         {"accepted": True, "reason": None, "abandoned_run": "A"},
         CatalogState(
             current=CurrentRun(run_id="B", started=T1),
+            runs_started=1,
             runs=(
                 RunSummary(
                     run_id="A",
@@ -104,6 +111,31 @@ TABLE: list[tuple[str, CatalogState, str, dict[str, Any], dict[str, Any], Catalo
         CatalogState(
             runs=(summary("A", RunStatus.COMPLETED),),
             complete_runs=(CompleteRun(run_id="A", started=T0, ended=T1),),
+        ),
+    ),
+    (
+        "a complete run records how many objects it saw (the next shrink guard's baseline)",
+        RUNNING_A,
+        "run_finished",
+        {"run_id": "A", "status": "completed", "seen": 500},
+        {"accepted": True, "reason": None, "abandoned_run": None},
+        CatalogState(
+            runs=(summary("A", RunStatus.COMPLETED).model_copy(update={"seen": 500}),),
+            complete_runs=(CompleteRun(run_id="A", started=T0, ended=T1, seen=500),),
+        ),
+    ),
+    (
+        "a completed run held by the shrink guard is recorded with its reason but never counts",
+        RUNNING_A,
+        "run_finished",
+        {"run_id": "A", "status": "completed", "complete_for_deletion": False, "held": ["shrink: x"]},
+        {"accepted": True, "reason": None, "abandoned_run": None},
+        CatalogState(
+            runs=(
+                summary("A", RunStatus.COMPLETED).model_copy(
+                    update={"complete_for_deletion": False, "held": ("shrink: x",)}
+                ),
+            ),
         ),
     ),
     *[
@@ -150,7 +182,7 @@ TABLE: list[tuple[str, CatalogState, str, dict[str, Any], dict[str, Any], Catalo
         "run_started",
         {"run_id": "A", "now": "2024-05-01T10:00:00+02:00"},
         {"accepted": True, "reason": None, "abandoned_run": None},
-        CatalogState(current=CurrentRun(run_id="A", started=T0)),
+        CatalogState(current=CurrentRun(run_id="A", started=T0), runs_started=1),
     ),
 ]
 
@@ -288,3 +320,14 @@ def test_naive_clock_is_refused() -> None:
 def test_exports() -> None:
     assert len(set(catalog.__all__)) == len(catalog.__all__)
     assert all(hasattr(catalog, name) for name in catalog.__all__)
+
+
+def test_runs_started_counts_each_run_once() -> None:
+    from entities.catalog import CatalogState, RunStartedRequest, apply
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    state = CatalogState()
+    for run in ("a", "a", "b"):
+        transition = apply(state, RunStartedRequest(run_id=run), now)
+        state = transition.new_state
+    assert state.runs_started == 2

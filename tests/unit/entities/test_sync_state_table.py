@@ -93,6 +93,8 @@ def _begin(decision: str, reason: str, **fields: Any) -> dict[str, Any]:
         "purview_guid": "g1",
         "assigned_terms": ["t0"],
         "assigned_classifications": [],
+        "origin": None,
+        "identity": None,
     }
     return {**result, **fields}
 
@@ -272,3 +274,58 @@ def test_custom_lease_is_stored() -> None:
 def test_naive_now_is_rejected() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         apply(None, OPERATIONS["get"], datetime(2024, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("mode", "identity", "decision", "reason"),
+    [
+        ("normal", "t|q", "unchanged", "same_fingerprint"),
+        ("verify", "t|q", "proceed", "verify"),
+        ("full", "t|q", "proceed", "full"),
+        ("normal", "t|other", "proceed", "identity"),
+        ("normal", None, "unchanged", "same_fingerprint"),
+    ],
+)
+def test_begin_modes_and_identity_of_an_unchanged_object(
+    mode: str, identity: str | None, decision: str, reason: str
+) -> None:
+    """Verify/full runs take unchanged objects; an object whose claim is missing or renamed is re-written."""
+    state = _state(Status.COMPLETED, "Z").model_copy(update={"identity": "t|q", "origin": "adopted"})
+    op = BeginRequest(
+        correlation_id="R",
+        catalog="c",
+        kind="asset",
+        external_id="x",
+        fingerprint=state.fingerprint,
+        identity=identity,
+        mode=mode,
+    )
+    result = apply(state, op, NOW).result
+    assert result is not None
+    assert (result["decision"], result["reason"]) == (decision, reason)
+    assert result["origin"] == "adopted" and result["identity"] == "t|q"
+
+
+def test_complete_records_origin_once_found_and_identity() -> None:
+    pending = _state(Status.PENDING, "Z")
+    done = apply(
+        pending, CompleteRequest(correlation_id="Z", purview_guid="g", origin="adopted", identity="t|q"), NOW
+    )
+    assert done.new_state is not None and (done.new_state.origin, done.new_state.identity) == (
+        "adopted",
+        "t|q",
+    )
+    again = apply(
+        done.new_state.model_copy(update={"status": Status.PENDING, "lease_expires": NOW}),
+        CompleteRequest(correlation_id="Z", purview_guid="g"),
+        NOW,
+    )
+    assert again.new_state is not None and again.new_state.origin == "adopted"
+
+
+def test_fail_keeps_the_identity_whose_claim_the_object_holds() -> None:
+    pending = _state(Status.PENDING, "Z")
+    failed = apply(pending, FailRequest(correlation_id="Z", error="boom", identity="t|q"), NOW).new_state
+    assert failed is not None and failed.identity == "t|q" and failed.status is Status.FAILED
+    refused = apply(pending, FailRequest(correlation_id="Z", error="owned by catalog 'a'"), NOW).new_state
+    assert refused is not None and refused.identity is None

@@ -130,3 +130,51 @@ def test_existing_entity_assignments_go_through_the_endpoints() -> None:
     assert work.payloads() == []  # nothing to write in the entity itself
     assert work.relationship_guids[("", TERM)] == "rel-g-table"
     assert {d.path for d in work.diffs} == {"terms", "classifications"}
+
+
+def foreign(pivot: PivotAssetItem) -> CurrentEntity:
+    """The asset as a scan or a person left it: no provenance, their own name, label, contact and column."""
+    read = as_read(pivot)
+    entity = copy.deepcopy(read.entity)
+    entity["customAttributes"] = {"scanned_by": "scanner"}
+    entity["labels"] = ["gold"]
+    entity["contacts"] = {"Owner": [{"id": "person-1"}]}
+    entity["attributes"]["name"] = "Orders (scanned)"
+    children = dict(read.children)
+    children["mssql://x#scanned_only"] = {"guid": "g-scan", "typeName": "column", "attributes": {}}
+    return CurrentEntity(entity, children)
+
+
+def test_an_asset_found_in_purview_on_the_first_write_is_adopted_with_only_managed_fields() -> None:
+    pivot = item(description=None)
+    work = work_for(pivot, foreign(pivot))
+    assert work.origin == "adopted" and work.adopted
+    assert work.delete_columns == {}  # the scan's column stays
+    assert not work.move
+    payload = work.payloads()[0] if work.write_owner else work.mapped.entity  # type: ignore[union-attr]
+    assert "name" not in payload["attributes"] and "description" not in payload["attributes"]
+    assert "contacts" not in payload
+    assert payload["labels"] == ["federation_" + pivot.catalog, "gold"]
+    assert payload["customAttributes"]["scanned_by"] == "scanner"
+
+
+def test_existing_assets_skip_and_fail_leave_the_asset_alone() -> None:
+    from purview.assets import AssetContext
+
+    pivot = item()
+    for policy in ("skip", "fail"):
+        mapped = map_asset(pivot, resolve_ref=lambda ref: EntityRef("x", "y"), resolve_term=lambda ref: TERM)
+        work = AssetWork(pivot, PriorState(), mapped=mapped, collection="sales", current=foreign(pivot))
+        _decide(work, {}.get, AssetContext(existing_assets=policy))
+        assert work.changes == 0 and not work.write_owner
+        if policy == "skip":
+            assert work.origin == "skipped" and work.ok
+        else:
+            assert not work.ok and "existing_assets: fail" in str(work.error)
+
+
+def test_own_provenance_means_created_and_a_known_prior_keeps_its_origin() -> None:
+    pivot = item()
+    assert work_for(pivot, as_read(pivot)).origin == "created"  # its sync state was lost
+    later = work_for(pivot, foreign(pivot), PriorState(guid="g-table", origin="adopted"))
+    assert later.origin is None and later.adopted

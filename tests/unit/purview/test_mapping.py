@@ -75,8 +75,13 @@ def test_missing_description_is_sent_as_null_to_clear_it() -> None:
 
 def test_properties_and_source_url_become_custom_attributes() -> None:
     result = mapped(asset(properties={"layer": "gold"}, source_url="https://dbt/x"))
-    assert result.entity["customAttributes"] == {"layer": "gold", "source_url": "https://dbt/x"}
-    assert "customAttributes" not in mapped(asset()).entity
+    assert result.entity["customAttributes"] == {
+        "layer": "gold",
+        "source_url": "https://dbt/x",
+        "federation_catalog": "dbt-shop",  # provenance: people and the sync can tell where it came from
+    }
+    assert result.entity["labels"] == ["federation_dbt-shop"]
+    assert mapped(asset()).entity["customAttributes"] == {"federation_catalog": "dbt-shop"}
 
 
 def test_owners_become_contacts_grouped_sorted_deduplicated() -> None:
