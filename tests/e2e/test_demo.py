@@ -42,10 +42,10 @@ def _row(output: str, kind: str) -> list[str]:
 
 def test_demo_syncs_then_resyncs_unchanged(tmp_path: Path) -> None:
     first = _demo(tmp_path)
-    assert _row(first, "asset") == ["8", "0", "0", "0", "0", "0"]
-    assert _row(first, "glossary_term") == ["5", "0", "0", "0", "0", "0"]
-    assert _row(first, "classification") == ["2", "0", "0", "0", "0", "0"]
+    assert _row(first, "asset") == ["8", "0", "0", "0", "0", "0", "0"]
+    assert _row(first, "glossary_term") == ["5", "0", "0", "0", "0", "0", "0"]
+    assert _row(first, "classification") == ["2", "0", "0", "0", "0", "0", "0"]
     assert "'azure_sql_table': 6" in first and "'azure_sql_column': 18" in first
     second = _demo(tmp_path)
-    assert _row(second, "asset") == ["0", "0", "8", "0", "0", "0"]
+    assert _row(second, "asset") == ["0", "0", "8", "0", "0", "0", "0"]
     assert re.search(r"Purview calls: 0 read, 0 write", second)
