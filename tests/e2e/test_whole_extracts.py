@@ -157,3 +157,49 @@ def test_undecodable_datahub_records_are_rejected_and_the_good_ones_land(app: Lo
     assert any("(record 4)" in e and "nested deeper than 64" in e for e in reasons), reasons
     assert any("(record 8)" in e and "not valid UTF-8" in e for e in reasons), reasons
     assert any("(record 12)" in e and "larger than 8388608 bytes" in e for e in reasons), reasons
+
+
+@pytest.mark.parametrize(
+    ("target", "change", "expected"),
+    [
+        ("part2.jsonl", "remove", "part2.jsonl: changed during the run: removed"),
+        ("part2.jsonl", "truncate", "part2.jsonl: changed during the run: size "),
+        ("part0.jsonl", "remove", "part0.jsonl: changed during the run: removed"),  # after it was read
+    ],
+)
+def test_a_file_changed_mid_run_fails_the_run_and_cleanup_keeps_every_object(
+    app: LocalApp, monkeypatch: pytest.MonkeyPatch, target: str, change: str, expected: str
+) -> None:
+    """Old bug: a file removed while the run was extracting shifted the cursor onto another file, the run
+    completed, and cleanup deleted live objects. The change is injected right after the run's first page was
+    read (the real reader runs; the host runs activities in this process), so it always lands mid-run."""
+    from connectors.files import read_lines as real_read_lines
+
+    root = source_dir(FILES)
+    _write_ten_files(root)
+    assert sync(app, FILES)["status"] == "completed"
+    original = (root / target).read_text()
+    armed: list[bool] = []
+
+    def read_then_change(entry: Any, offset: int, *args: Any, **kwargs: Any) -> Any:
+        read = real_read_lines(entry, offset, *args, **kwargs)
+        if armed and entry.name.endswith("part0.jsonl") and offset == 0:
+            armed.clear()
+            if change == "remove":
+                (root / target).unlink()
+            else:
+                lines = original.splitlines(keepends=True)
+                (root / target).write_text("".join(lines[: len(lines) // 2]))
+        return read
+
+    monkeypatch.setattr("connectors.pivotfile.connector.read_lines", read_then_change)
+    for _ in range(MIN_COMPLETE_RUNS + 1):
+        (root / target).write_text(original)  # whole again when the run starts
+        armed.append(True)
+        failed = sync(app, FILES)
+        assert not armed, "the change was injected"
+        assert failed["status"] == "failed", failed
+        assert any(expected in error for error in failed["errors"]), failed["errors"]
+    report = app.start_and_wait("cleanup", params={"catalog": FILES})["output"][0]
+    assert report["deleted"] == 0, report
+    assert _tables(app) == 500
