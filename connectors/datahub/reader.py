@@ -202,8 +202,10 @@ def iter_values(
 def _check_not_cut(buffer: _Buffer, name: str, *, array: bool, record: int, line: int) -> None:
     """At a file's end: an array must end with ``]``, JSON lines whose last record is broken with a newline;
     otherwise the file was cut short (a partial read, not a bad record)."""
-    while buffer.fill():
-        pass
+    while True:  # only the last bytes matter: drop what was read
+        buffer.advance(len(buffer.text))
+        if not buffer.fill():
+            break
     if array and buffer.last_visible != b"]":
         raise SourceIncomplete(f"{name}: the JSON array is cut short (no closing ']' after record {record})")
     if not array and buffer.last_byte != b"\n":
