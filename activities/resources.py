@@ -21,8 +21,9 @@ from config import CatalogConfig, CatalogsConfig, Settings, load_catalogs, load_
 from connectors.base import Connector
 from connectors.registry import build_connector, known_connectors
 from purview import PurviewGateway, RetryPolicy
+from purview.bootstrap import TypeBootstrap
 from purview.client import PurviewHttp, account_endpoint
-from purview.ratelimit import TokenBucket
+from purview.ratelimit import AdaptivePacer
 
 __all__ = ["catalog", "catalogs", "connector", "gateway", "reset", "run_blocking", "settings", "staging"]
 
@@ -58,10 +59,15 @@ _local = threading.local()
 
 
 @lru_cache(maxsize=1)
-def _shared_limiter() -> TokenBucket | None:
-    """One pacing bucket per process: all of its gateways share the account's capacity."""
-    units = settings().purview_capacity_units
-    return TokenBucket.for_capacity_units(units, utilisation=0.8) if units else None
+def _shared_pacer() -> AdaptivePacer:
+    """One adaptive pacer per process: all of its gateways share the account's capacity and its 429s."""
+    return AdaptivePacer.for_capacity_units(settings().purview_capacity_units, utilisation=0.8)
+
+
+@lru_cache(maxsize=1)
+def _shared_types() -> TypeBootstrap:
+    """The custom types are ensured once per process, whichever thread's gateway writes first."""
+    return TypeBootstrap()
 
 
 @lru_cache(maxsize=1)
@@ -78,17 +84,16 @@ def gateway() -> PurviewGateway:
     s = settings()
     target = s.purview_target()
     retry = RetryPolicy(
-        max_attempts=s.purview_max_attempts,
+        budget_seconds=s.purview_retry_budget_seconds,
         base_delay=s.purview_retry_base_delay_seconds,
         max_delay=s.purview_retry_max_delay_seconds,
-        deadline_seconds=s.purview_call_deadline_seconds,
     )
     http = PurviewHttp(
         account_endpoint(target.account_name) if target.account_name else str(target.endpoint),
         credential=_credential(),
         timeout=s.purview_request_timeout_seconds,
         retry=retry,
-        limiter=_shared_limiter(),
+        pacer=_shared_pacer(),
         capacity_units=None,
     )
     instance = PurviewGateway(
@@ -96,6 +101,7 @@ def gateway() -> PurviewGateway:
         batch_size=s.purview_batch_size,
         parent_collection=s.purview_parent_collection,
         create_collections=s.purview_create_collections,
+        types=_shared_types(),
     )
     _local.gateway = (generation, instance)
     return instance
@@ -116,6 +122,6 @@ async def run_blocking(fn: Callable[..., T], *args: Any) -> T:
 
 
 def reset() -> None:
-    for cached in (settings, catalogs, staging, _shared_limiter, _credential):
+    for cached in (settings, catalogs, staging, _shared_pacer, _shared_types, _credential):
         cached.cache_clear()
     _generation[0] += 1

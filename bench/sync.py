@@ -1,7 +1,9 @@
 """Benchmark the whole sync on one machine: the local Durable host with this app, the gateway and the
 Purview emulator — a first sync of N assets with C columns each, then the unchanged re-sync.
 
-Run: ``python -m bench.sync [--assets 10000] [--columns 20] [--json]``
+Run: ``python -m bench.sync [--assets 10000] [--columns 20] [--json]``; throttled:
+``python -m bench.sync --assets 3000 --columns 5 --emulator-capacity-units 0.5 [--capacity-units 0.5]``
+(the emulator's limit, and the app's ``PURVIEW_CAPACITY_UNITS``).
 
 Measured: wall time, Purview calls per object (from the emulator's request counter), durable history events
 per object (rows of the host's history table), and the process's peak RSS (host + app + emulator together).
@@ -50,15 +52,24 @@ def _history_events(data_dir: Path) -> int:
         return int(db.execute("SELECT COUNT(*) FROM history").fetchone()[0])
 
 
-def run(assets: int, columns: int) -> dict[str, Any]:
+def run(
+    assets: int,
+    columns: int,
+    *,
+    emulator_capacity_units: float | None = None,
+    capacity_units: float | None = None,
+) -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix="bench-sync-"))
     catalogs = _write_catalog(root, assets, columns)
     os.environ["CATALOGS_FILE"] = str(catalogs)
+    if capacity_units is not None:
+        os.environ["PURVIEW_CAPACITY_UNITS"] = str(capacity_units)
     from localdev.session import LocalApp
 
     objects = 5 + 21 + assets + assets // 20
     results: dict[str, Any] = {"assets": assets, "columns": columns, "objects": objects}
-    with LocalApp(data_dir=root / "state", catalogs_file=catalogs) as app:
+    emulator = {"capacity_units": emulator_capacity_units} if emulator_capacity_units else {}
+    with LocalApp(data_dir=root / "state", catalogs_file=catalogs, emulator_options=emulator) as app:
         assert app.emulator is not None
         for label in ("first_sync", "unchanged_resync"):
             before = _calls(app.emulator.stats())
@@ -80,7 +91,10 @@ def run(assets: int, columns: int) -> dict[str, Any]:
                 ),
                 "counts": {k: {c: n for c, n in v.items() if n} for k, v in output["counts"].items()},
                 "errors": output["error_count"],
+                "failed": sum(v.get("failed", 0) for v in output["counts"].values()),
             }
+            if label == "first_sync":  # offered/admitted requests per second at the emulator, 429s
+                results[label]["emulator_rate"] = app.emulator.stats()["rate"]
         results["emulator_entities"] = app.emulator.stats()["entities"]
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return results
@@ -90,9 +104,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assets", type=int, default=10_000)
     parser.add_argument("--columns", type=int, default=20)
+    parser.add_argument("--emulator-capacity-units", type=float, default=None, help="throttle the emulator")
+    parser.add_argument("--capacity-units", type=float, default=None, help="the app's PURVIEW_CAPACITY_UNITS")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    result = run(args.assets, args.columns)
+    result = run(
+        args.assets,
+        args.columns,
+        emulator_capacity_units=args.emulator_capacity_units,
+        capacity_units=args.capacity_units,
+    )
     print(json.dumps(result, indent=None if args.json else 2))
     return 0
 

@@ -68,20 +68,18 @@ class Settings(BaseSettings):
         default=None,
         description="Explicit http(s) base URL (local emulator or plain Atlas); or PURVIEW_ACCOUNT_NAME.",
     )
-    purview_capacity_units: int = Field(
-        default=10, ge=1, description="Provisioned Data Map capacity units; 25 operations/s each, for pacing."
+    purview_capacity_units: float = Field(
+        default=10,
+        gt=0,
+        le=10_000,
+        description="Provisioned Data Map capacity units, fractions allowed (0.5); 25 operations/s each: the "
+        "ceiling of the adaptive pacing (which slows down on 429s).",
     )
     purview_batch_size: int = Field(
         default=100,
         ge=1,
         le=1000,
         description="Entities per bulk upsert call (an asset and its columns together).",
-    )
-    purview_max_attempts: int = Field(
-        default=6,
-        ge=1,
-        le=20,
-        description="Attempts per Purview call for 429, 5xx and timeouts (1 = no retry).",
     )
     purview_retry_base_delay_seconds: float = Field(
         default=1.0,
@@ -94,8 +92,12 @@ class Settings(BaseSettings):
     purview_request_timeout_seconds: float = Field(
         default=30.0, gt=0, description="Timeout of one HTTP request to Purview (connect + read)."
     )
-    purview_call_deadline_seconds: float = Field(
-        default=300.0, gt=0, description="Deadline of one gateway call including all its retries and waits."
+    purview_retry_budget_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        le=86_400,
+        description="Time one batch's Purview calls may spend retrying 429, 5xx and timeouts before its "
+        "objects fail; below the lease, so a batch ends before another run may take its objects over.",
     )
     purview_parent_collection: str | None = Field(
         default=None,
@@ -203,8 +205,10 @@ class Settings(BaseSettings):
             problems.append(
                 (("purview_retry_base_delay_seconds",), "must be ≤ PURVIEW_RETRY_MAX_DELAY_SECONDS")
             )
-        if self.purview_call_deadline_seconds < self.purview_request_timeout_seconds:
-            problems.append((("purview_call_deadline_seconds",), "must be ≥ PURVIEW_REQUEST_TIMEOUT_SECONDS"))
+        if self.purview_retry_budget_seconds < self.purview_request_timeout_seconds:
+            problems.append((("purview_retry_budget_seconds",), "must be ≥ PURVIEW_REQUEST_TIMEOUT_SECONDS"))
+        if self.purview_retry_budget_seconds >= self.lease_minutes * 60:  # a batch must end within its lease
+            problems.append((("purview_retry_budget_seconds",), "must be < LEASE_MINUTES x 60"))
         if problems:
             raise config_error(problems)
         return self
@@ -216,8 +220,8 @@ class Settings(BaseSettings):
         return PurviewTarget(account_name=self.purview_account_name, endpoint=self.purview_endpoint)
 
     @property
-    def purview_ops_per_second(self) -> int:
-        """Client-side pacing budget: capacity units x 25 operations per second."""
+    def purview_ops_per_second(self) -> float:
+        """The account's throughput: capacity units x 25 operations per second (pacing uses 80 % of it)."""
         return self.purview_capacity_units * OPS_PER_CAPACITY_UNIT
 
 

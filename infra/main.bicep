@@ -21,8 +21,8 @@ param purviewAccountName string
 @allowed(['EP1', 'EP2', 'EP3'])
 param planSku string = 'EP1'
 
-@description('Purview capacity units the account is provisioned with (paces the client at 25 ops/s per CU).')
-param purviewCapacityUnits int = 10
+@description('Purview capacity units the account is provisioned with, fractions allowed (\'0.5\'): the ceiling of the client\'s adaptive pacing at 25 ops/s per CU.')
+param purviewCapacityUnits string = '10'
 
 @description('Event hubs to create for push catalogs (one hub per catalog name).')
 param pushCatalogs array = []
@@ -118,7 +118,7 @@ resource app 'Microsoft.Web/sites@2023-12-01' = {
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
         { name: 'DURABLE_TASK_HUB', value: 'purviewfederation' }
         { name: 'PURVIEW_ACCOUNT_NAME', value: purviewAccountName }
-        { name: 'PURVIEW_CAPACITY_UNITS', value: string(purviewCapacityUnits) }
+        { name: 'PURVIEW_CAPACITY_UNITS', value: purviewCapacityUnits }
         { name: 'STAGING_BACKEND', value: 'blob' }
         { name: 'STAGING_ACCOUNT_URL', value: storage.properties.primaryEndpoints.blob }
         { name: 'STAGING_CONTAINER', value: stagingContainer }

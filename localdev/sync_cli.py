@@ -131,6 +131,10 @@ def run_sync(args: argparse.Namespace) -> int:
         print(json.dumps(report, indent=2))
     else:
         _print_sync(report)
+    failed = sum(int(counts.get("failed", 0)) for counts in (report["counts"] or {}).values())
+    if failed:  # a run that "completed" with failed objects is not a success for scripts and CI
+        errors.print(f"[red]{failed} object(s) failed[/red] (see the errors above)", highlight=False)
+        return 1
     return 0 if report["status"] in ("completed", "dry_run") else 1
 
 

@@ -1,13 +1,14 @@
 """The Purview gateway: pivot items into the Purview Data Map.
 
 Mapping (pure), dependency-aware batching (pure), field-level diffs, throttling and retry (``Retry-After``,
-backoff with jitter, a token bucket sized from capacity units), typed errors, typedef bootstrap, glossary,
+backoff with jitter, adaptive pacing capped by capacity units), typed errors, typedef bootstrap, glossary,
 collections and assignments, behind one facade, ``PurviewGateway``. It is the only package that imports
 pyapacheatlas (and it routes pyapacheatlas' HTTP through its own transport). It knows nothing of durable
 functions or connectors: activities call it with pivot items and get plain JSON-able results back.
 """
 
 from purview.batching import MAX_ENTITIES_LIMIT, Batch, Unit, make_batches
+from purview.bootstrap import TypeBootstrap
 from purview.client import (
     CallStats,
     PurviewHttp,
@@ -23,13 +24,14 @@ from purview.errors import (
     NotFoundError,
     PurviewError,
     RetryableError,
+    RetryBudgetExceeded,
     ThrottledError,
     TransientError,
     ValidationError,
 )
 from purview.gateway import PurviewGateway
 from purview.mapping import DEFAULT_COLUMN_SCHEMAS, ColumnSchema, EntityRef, map_asset, map_term
-from purview.ratelimit import OPS_PER_CAPACITY_UNIT, TokenBucket
+from purview.ratelimit import OPS_PER_CAPACITY_UNIT, AdaptivePacer, AimdController, TokenBucket
 from purview.results import DeleteResult, FieldDiff, ItemPlan, ItemResult, PriorState
 from purview.retry import RetryPolicy
 from purview.typedefs import GENERIC_COLUMN, GENERIC_DATASET, GENERIC_PROCESS
@@ -41,6 +43,8 @@ __all__ = [
     "GENERIC_PROCESS",
     "MAX_ENTITIES_LIMIT",
     "OPS_PER_CAPACITY_UNIT",
+    "AdaptivePacer",
+    "AimdController",
     "AuthError",
     "Batch",
     "CallStats",
@@ -58,11 +62,13 @@ __all__ = [
     "PurviewError",
     "PurviewGateway",
     "PurviewHttp",
+    "RetryBudgetExceeded",
     "RetryPolicy",
     "RetryableError",
     "ThrottledError",
     "TokenBucket",
     "TransientError",
+    "TypeBootstrap",
     "Unit",
     "ValidationError",
     "default_credential",

@@ -3,7 +3,7 @@
 Why not plain pyapacheatlas calls: pyapacheatlas 0.16 uses module-level ``requests`` functions (no session,
 no connection reuse), keeps no status code or ``Retry-After`` (a 429 looks like a 400), raises
 ``AtlasException`` (a ``BaseException``) and never retries. So ``PurviewHttp`` owns a ``requests.Session``,
-explicit timeouts, the token bucket and the retry loop, and turns every failure into a ``PurviewError``
+explicit timeouts, the adaptive pacer and the retry loop, and turns every failure into a ``PurviewError``
 (``error_from_response`` for HTTP answers, ``translate_exception`` for exceptions, pyapacheatlas' included).
 The gateway issues the requests pyapacheatlas would issue (same paths and bodies); ``pyapacheatlas_client``
 gives a ``PurviewClient`` whose HTTP goes through this same transport, for operations the gateway lacks.
@@ -16,7 +16,8 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -31,7 +32,7 @@ from purview.errors import (
     TransientError,
     ValidationError,
 )
-from purview.ratelimit import TokenBucket
+from purview.ratelimit import AdaptivePacer
 from purview.retry import RetryPolicy, call_with_retry, parse_retry_after
 
 __all__ = [
@@ -169,12 +170,15 @@ def translate_exception(exc: BaseException, *, operation: str | None = None) -> 
 
 @dataclass
 class CallStats:
-    """Counters of one gateway: HTTP attempts per operation, retries, throttled answers, pacing waits."""
+    """Counters of one gateway: HTTP attempts per operation, retries, throttled answers, pacing waits, and
+    the shared pacer's current and lowest rate (operations/s)."""
 
     calls: Counter[str] = field(default_factory=Counter)
     retries: int = 0
     throttled: int = 0
     paced_seconds: float = 0.0
+    pace_rate: float | None = None
+    pace_lowest: float | None = None
 
     @property
     def total_calls(self) -> int:
@@ -186,6 +190,8 @@ class CallStats:
             "retries": self.retries,
             "throttled": self.throttled,
             "paced_seconds": round(self.paced_seconds, 3),
+            "pace_rate": None if self.pace_rate is None else round(self.pace_rate, 2),
+            "pace_lowest": None if self.pace_lowest is None else round(self.pace_lowest, 2),
             "by_operation": dict(sorted(self.calls.items())),
         }
 
@@ -193,7 +199,7 @@ class CallStats:
 class PurviewHttp:
     """HTTP transport to one Purview account (or emulator, or Atlas server); safe to share between threads.
 
-    >>> http = PurviewHttp("http://127.0.0.1:8585", capacity_units=1)   # emulator: no credential
+    >>> http = PurviewHttp("http://127.0.0.1:8585", capacity_units=0.5)   # emulator: no credential
     >>> http.atlas_url("/entity/bulk")
     'http://127.0.0.1:8585/datamap/api/atlas/v2/entity/bulk'
     """
@@ -208,7 +214,7 @@ class PurviewHttp:
         retry: RetryPolicy | None = None,
         capacity_units: float | None = 10,
         utilisation: float = 0.8,
-        limiter: TokenBucket | None = None,
+        pacer: AdaptivePacer | None = None,
         atlas_path: str = "/datamap/api/atlas/v2",
         api_version: str | None = "2023-09-01",
         collections_api_version: str = "2019-11-01-preview",
@@ -219,11 +225,11 @@ class PurviewHttp:
         self.credential = credential
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
-        if limiter is None and capacity_units:
-            limiter = TokenBucket.for_capacity_units(
+        if pacer is None and capacity_units:
+            pacer = AdaptivePacer.for_capacity_units(
                 capacity_units, utilisation=utilisation, sleep=sleep, clock=clock
             )
-        self.limiter = limiter
+        self.pacer = pacer
         self.atlas_path = atlas_path
         self.api_version = api_version
         self.collections_api_version = collections_api_version
@@ -234,6 +240,7 @@ class PurviewHttp:
         self._lock = threading.Lock()
         self._stats_lock = threading.Lock()
         self._token: tuple[str, float] | None = None
+        self._budget = threading.local()
 
     # region plumbing
     @property
@@ -259,7 +266,7 @@ class PurviewHttp:
         return headers
 
     def _attempt(self, method: str, url: str, params: Any, body: Any, operation: str) -> Any:
-        waited = self.limiter.acquire() if self.limiter is not None else 0.0
+        waited, sent_at = self.pacer.acquire() if self.pacer is not None else (0.0, 0.0)
         with self._stats_lock:
             self.stats.paced_seconds += waited
             self.stats.calls[operation] += 1
@@ -274,9 +281,13 @@ class PurviewHttp:
                 response.status_code, response.text, response.headers, operation=operation
             )
             if isinstance(error, ThrottledError):
+                self._paced(throttled_at=sent_at)
                 with self._stats_lock:
                     self.stats.throttled += 1
+            elif not isinstance(error, TransientError):  # a 4xx answer is still a served request
+                self._paced()
             raise error
+        self._paced()
         if response.status_code == 204 or not response.content:
             return None
         try:
@@ -285,6 +296,33 @@ class PurviewHttp:
             raise TransientError(
                 f"invalid JSON in the answer: {response.text[:200]}", operation=operation
             ) from exc
+
+    @contextmanager
+    def shared_budget(self) -> Iterator[float]:
+        """All requests of this thread inside the block share one retry budget (a batch's), so a batch
+        cannot outlive its objects' leases however many requests it makes; nested blocks keep the outer
+        one. Yields the shared deadline (a ``clock()`` instant)."""
+        outer: float | None = getattr(self._budget, "deadline", None)
+        if outer is not None:
+            yield outer
+            return
+        self._budget.deadline = self._clock() + self.retry.budget_seconds
+        try:
+            yield self._budget.deadline
+        finally:
+            self._budget.deadline = None
+
+    def _paced(self, *, throttled_at: float | None = None) -> None:
+        """Tell the shared pacer how the attempt went (a 429 slows every thread of the process down)."""
+        if self.pacer is None:
+            return
+        if throttled_at is None:
+            self.pacer.succeeded()
+        else:
+            self.pacer.throttled(throttled_at)
+        with self._stats_lock:
+            self.stats.pace_rate = self.pacer.rate
+            self.stats.pace_lowest = self.pacer.lowest_rate
 
     def _on_retry(self, error: Exception, wait: float) -> None:
         del error, wait
@@ -311,6 +349,7 @@ class PurviewHttp:
             sleep=self._sleep,
             clock=self._clock,
             on_retry=self._on_retry,
+            deadline=getattr(self._budget, "deadline", None),
         )
 
     def atlas(

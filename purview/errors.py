@@ -4,7 +4,7 @@
     ├── RetryableError           worth another attempt (the retry loop only retries these)
     │   ├── ThrottledError       429: capacity exhausted; ``retry_after`` when the server said
     │   └── TransientError       5xx, 408, timeouts and connection failures
-    │       └── DeadlineExceeded the per-call deadline ran out while retrying
+    │       └── RetryBudgetExceeded  the call's retry time budget ran out (alias: DeadlineExceeded)
     ├── AuthError                401 / 403: credential or role assignment problem
     ├── NotFoundError            404: the object does not exist
     ├── ConflictError            409: already exists / concurrent change
@@ -23,6 +23,7 @@ __all__ = [
     "ItemError",
     "NotFoundError",
     "PurviewError",
+    "RetryBudgetExceeded",
     "RetryableError",
     "ThrottledError",
     "TransientError",
@@ -76,8 +77,12 @@ class TransientError(RetryableError):
     """HTTP 5xx or 408, a timeout or a broken connection."""
 
 
-class DeadlineExceeded(TransientError):
-    """The per-call deadline ran out before the operation succeeded."""
+class RetryBudgetExceeded(TransientError):
+    """The call's retry time budget ran out while Purview kept answering 429/5xx or timing out."""
+
+
+DeadlineExceeded = RetryBudgetExceeded
+"""The earlier name of ``RetryBudgetExceeded``."""
 
 
 class AuthError(PurviewError):

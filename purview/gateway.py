@@ -1,31 +1,35 @@
 """``PurviewGateway``: the facade activities call. Pivot items in, per-item JSON-able results out.
 
-Order of use in a sync: ``ensure_classifications`` (also bootstraps the project's custom types) →
+Order of use in a sync: ``ensure_classifications`` →
 ``upsert_terms`` (parents before children) → ``upsert_assets`` (datasets, then processes/lineage) →
 ``delete`` for objects that vanished. ``plan_terms``/``plan_assets`` answer the dry run without writing.
+Every writing phase first ensures the project's custom types (once per worker process, ``TypeBootstrap``),
+whatever the run contains.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, ParamSpec, TypeVar
 
 from pivot import PivotAssetItem, PivotClassificationItem, PivotGlossaryItem, QualifiedNameRef
 from purview.assets import AssetContext, AssetWork, prepare_assets
 from purview.batching import MAX_ENTITIES_LIMIT
+from purview.bootstrap import TYPE_MISSING_CODE, TypeBootstrap
 from purview.client import HttpSession, PurviewHttp, TokenCredential, account_endpoint
 from purview.collections import CollectionDirectory
 from purview.errors import NotFoundError, PurviewError
 from purview.glossary import GlossaryIndex, TermWork, prepare_terms, write_terms
 from purview.mapping import DEFAULT_COLUMN_SCHEMAS, ColumnSchema, EntityRef, map_classification
-from purview.ratelimit import TokenBucket
+from purview.ratelimit import AdaptivePacer
 from purview.reads import GuidCache
 from purview.release import release_adopted
 from purview.results import DeleteResult, FieldDiff, ItemPlan, ItemResult, ItemStatus, PriorState, failure
 from purview.retry import RetryPolicy
-from purview.typedefs import ensure_typedefs, project_typedefs, read_typedef, typedef_diffs
+from purview.typedefs import ensure_typedefs, read_typedef, typedef_diffs
 from purview.writes import delete_guids, write_assets
 
 __all__ = ["PurviewGateway"]
@@ -41,6 +45,23 @@ def _priors(prior: PriorInput) -> dict[str, PriorState]:
     return {
         k: v if isinstance(v, PriorState) else PriorState.model_validate(v) for k, v in (prior or {}).items()
     }
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _one_budget(method: Callable[P, R]) -> Callable[P, R]:
+    """Every Purview request of one gateway call (one batch) shares one retry budget."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        gateway = args[0]
+        assert isinstance(gateway, PurviewGateway)
+        with gateway.http.shared_budget():
+            return method(*args, **kwargs)
+
+    return wrapper
 
 
 def _entity_ref(value: EntityRef | QualifiedNameRef | Mapping[str, str]) -> EntityRef:
@@ -66,7 +87,8 @@ class PurviewGateway:
 
     In Azure pass ``account_name`` and a ``ManagedIdentityCredential`` (``DefaultAzureCredential`` locally).
     Every number is a constructor argument; the gateway reads no environment variables. Gateways in one
-    worker process should share one ``limiter`` (a ``TokenBucket``) so that together they keep the pace.
+    worker process should share one ``pacer`` (an ``AdaptivePacer``) so that together they keep the pace,
+    and one ``types`` (a ``TypeBootstrap``) so the custom types are ensured once per process.
     """
 
     def __init__(
@@ -78,7 +100,7 @@ class PurviewGateway:
         session: HttpSession | None = None,
         capacity_units: float | None = 10,
         utilisation: float = 0.8,
-        limiter: TokenBucket | None = None,
+        pacer: AdaptivePacer | None = None,
         batch_size: int = 100,
         read_chunk: int = 50,
         retry: RetryPolicy | None = None,
@@ -88,6 +110,7 @@ class PurviewGateway:
         create_collections: bool = False,
         column_schemas: Mapping[str, ColumnSchema] | None = None,
         http: PurviewHttp | None = None,
+        types: TypeBootstrap | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not 1 <= batch_size <= MAX_ENTITIES_LIMIT:
@@ -104,7 +127,7 @@ class PurviewGateway:
                 retry=retry,
                 capacity_units=capacity_units,
                 utilisation=utilisation,
-                limiter=limiter,
+                pacer=pacer,
                 atlas_path=atlas_path,
                 sleep=sleep,
             )
@@ -116,7 +139,7 @@ class PurviewGateway:
             http, parent=parent_collection, create_missing=create_collections
         )
         self.cache = GuidCache()
-        self._types_ready = False
+        self.types = types or TypeBootstrap()
 
     def stats(self) -> dict[str, Any]:
         """Purview calls (per operation), retries, throttled answers and pacing waits so far."""
@@ -124,17 +147,16 @@ class PurviewGateway:
 
     # region typedefs
     def bootstrap_types(self) -> dict[str, str]:
-        """Create or update the project's custom types; def name → created/updated/unchanged/failed."""
-        outcome = ensure_typedefs(self.http, project_typedefs())
-        for name, error in outcome.errors.items():
-            logger.error("custom type %s: %s", name, error)
-        self._types_ready = not outcome.errors
-        return outcome.status
+        """Check the project's custom types now (even if done before); def name → created/updated/
+        unchanged/failed."""
+        self.types.forget(self.http.endpoint)
+        outcome = self.types.ensure(self.http)
+        return outcome.status if outcome is not None else {}
 
+    @_one_budget
     def ensure_classifications(self, items: Sequence[PivotClassificationItem]) -> list[ItemResult]:
-        """Create or update the classification defs (and bootstrap the custom types once)."""
-        if not self._types_ready:
-            self.bootstrap_types()
+        """Create or update the classification defs (after the custom types, once per process)."""
+        self.types.ensure(self.http)
         outcome = ensure_typedefs(self.http, [map_classification(i) for i in items])
         results = []
         for item in items:
@@ -148,6 +170,7 @@ class PurviewGateway:
                 results.append(ItemResult(sync_key=item.sync_key, status=status, qualified_name=name))
         return results
 
+    @_one_budget
     def plan_classifications(self, items: Sequence[PivotClassificationItem]) -> list[ItemPlan]:
         """Dry run of ``ensure_classifications``: create / update (with diffs) / unchanged; reads only."""
         plans = []
@@ -187,6 +210,7 @@ class PurviewGateway:
         write_terms(index, works, term_guids or {}, self.cache, dry_run=dry_run)
         return works
 
+    @_one_budget
     def upsert_terms(
         self,
         items: Sequence[PivotGlossaryItem],
@@ -197,6 +221,7 @@ class PurviewGateway:
     ) -> list[ItemResult]:
         """Create or update glossary terms, parents first. ``term_guids``: external_id → guid of terms
         outside this call that items refer to (parents, synonyms, related)."""
+        self.types.ensure(self.http)
         results = []
         for work in self._terms(items, prior, term_guids, default_glossary, dry_run=False):
             if work.error is not None:
@@ -214,6 +239,7 @@ class PurviewGateway:
             )
         return results
 
+    @_one_budget
     def plan_terms(
         self,
         items: Sequence[PivotGlossaryItem],
@@ -272,6 +298,7 @@ class PurviewGateway:
             read_chunk=self.read_chunk,
         )
 
+    @_one_budget
     def upsert_assets(
         self,
         items: Sequence[PivotAssetItem],
@@ -289,6 +316,7 @@ class PurviewGateway:
         ``{type_name, qualified_name}`` for same-catalog assets outside the batch. ``term_guids``: term
         external_id → Purview guid. Results list the assignment keys the sync owns now.
         """
+        self.types.ensure(self.http)
         works = self._prepare(
             items, prior, asset_refs, term_guids, default_collection, existing_assets, rewrite
         )
@@ -312,8 +340,11 @@ class PurviewGateway:
                     origin=work.origin,
                 )
             )
+        if any(r.error_code == TYPE_MISSING_CODE for r in results):  # types removed behind our back
+            self.types.forget(self.http.endpoint)
         return results
 
+    @_one_budget
     def plan_assets(
         self,
         items: Sequence[PivotAssetItem],
@@ -347,11 +378,13 @@ class PurviewGateway:
 
     # endregion
 
+    @_one_budget
     def delete_terms(self, guids: Sequence[str]) -> list[DeleteResult]:
         """Delete glossary terms one by one (Purview refuses to delete a term still assigned to entities:
         that term fails with the reason); a term Purview does not know counts as deleted."""
         return self._delete_each(guids, "/glossary/term/{}", "term.delete")
 
+    @_one_budget
     def delete_classifications(self, names: Sequence[str]) -> list[DeleteResult]:
         """Delete classification defs by name (``DeleteResult.guid`` holds the name); Purview refuses while
         entities still carry the classification; an unknown name counts as deleted."""
@@ -369,6 +402,7 @@ class PurviewGateway:
                 results.append(DeleteResult(guid=one, status="failed", reason=str(exc)))
         return results
 
+    @_one_budget
     def release_adopted(
         self, guid: str, catalog: str, *, terms: Sequence[str] = (), classifications: Sequence[str] = ()
     ) -> DeleteResult:
@@ -379,6 +413,7 @@ class PurviewGateway:
         except PurviewError as exc:
             return DeleteResult(guid=guid, status="failed", reason=str(exc))
 
+    @_one_budget
     def delete(self, guids: Sequence[str]) -> list[DeleteResult]:
         """Delete assets (entities) by guid in batches; a guid Purview does not know counts as deleted.
         Columns owned by a deleted asset go with it. Use ``delete_terms`` for glossary terms."""

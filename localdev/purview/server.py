@@ -24,6 +24,7 @@ from localdev.purview.browse import BrowseResponses
 from localdev.purview.exceptions import PurviewEmulatorError, atlas
 from localdev.purview.faults import FaultConfig, Faults
 from localdev.purview.models import Backend, Options
+from localdev.purview.rates import RateRecorder
 from localdev.purview.responses import BaseResponses, json_response
 from localdev.purview.responses.account import AccountResponses
 from localdev.purview.responses.entities import EntityResponses
@@ -46,12 +47,14 @@ MAX_LINE = 1024 * 1024
 
 
 class Stats:
-    """Request counters per route template, and the number of throttled requests."""
+    """Request counters per route template, the number of throttled requests, and the request rate per
+    sliding window (``rate``: offered and admitted, next to the capacity limit)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.requests: Counter[str] = Counter()
         self.throttled = 0
+        self.rates = RateRecorder()
 
     def count(self, key: str) -> None:
         with self._lock:
@@ -65,12 +68,18 @@ class Stats:
         with self._lock:
             self.requests.clear()
             self.throttled = 0
+        self.rates.reset()
 
-    def snapshot(self, backend: Backend) -> dict[str, Any]:
+    def snapshot(self, backend: Backend, *, limit_per_second: float | None = None) -> dict[str, Any]:
         with self._lock:
             requests = dict(sorted(self.requests.items()))
             throttled = self.throttled
-        return {"requests": requests, "entities": backend.entity_counts(), "throttled": throttled}
+        return {
+            "requests": requests,
+            "entities": backend.entity_counts(),
+            "throttled": throttled,
+            "rate": self.rates.summary(limit_per_second),
+        }
 
 
 class OperatorResponses(BaseResponses):
@@ -83,7 +92,7 @@ class OperatorResponses(BaseResponses):
 
     async def stats(self, request: web.Request) -> web.Response:
         del request
-        return json_response(self.stats_counter.snapshot(self.backend))
+        return json_response(self.stats_counter.snapshot(self.backend, limit_per_second=self.faults.rate))
 
     async def reset(self, request: web.Request) -> web.Response:
         del request
@@ -143,6 +152,7 @@ def build_app(
             if require_auth and not request.headers.get("Authorization", "").startswith("Bearer "):
                 return _plane_error(401, "Unauthorized", "A Bearer token is required.")
             wait = faults.take()
+            stats.rates.record(admitted=wait <= 0)
             if wait > 0:
                 stats.throttle()
                 return _plane_error(
@@ -276,7 +286,7 @@ class EmulatorServer:
 
     def stats(self) -> dict[str, Any]:
         """Same document as ``GET /_emulator/stats``."""
-        return self.counters.snapshot(self.backend)
+        return self.counters.snapshot(self.backend, limit_per_second=self.faults.rate)
 
     def set_faults(self, **settings: Any) -> None:
         """Replace the fault settings (same keys as ``PUT /_emulator/faults``)."""

@@ -84,6 +84,15 @@ catalogs:
     existing_assets: skip
     source: {{files: ["e2e-skip/*.jsonl"]}}
     deletion: {{retention_days: 0, min_complete_runs: 1, max_delete_fraction: 1.0}}
+  # --- throttling and type bootstrap ---
+  - name: e2e-types
+    connector: pivotfile
+    schedule: null
+    source: {{files: ["e2e-types/*.jsonl"]}}
+  - name: e2e-throttle
+    connector: pivotfile
+    schedule: null
+    source: {{files: ["e2e-throttle/*.jsonl"]}}
   # --- whole extracts and record-level errors (file sources) ---
   - name: e2e-files
     connector: pivotfile

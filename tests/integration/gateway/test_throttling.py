@@ -1,18 +1,27 @@
-"""Acceptance: at 1 capacity unit with 10% injected 5xx, everything lands once and the pace stays ≤ 25/s."""
+"""Acceptance: at 1 capacity unit with 10% injected 5xx, everything lands once and the pace stays ≤ 25/s; a
+shared pacer told more capacity than Purview grants comes down on 429s and still lands everything."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 import requests
 
 from localdev.purview import EmulatorServer
-from purview import GENERIC_PROCESS, PurviewGateway, RetryPolicy
-from tests.integration.gateway.dataset import dataset
+from purview import (
+    GENERIC_PROCESS,
+    AdaptivePacer,
+    PurviewGateway,
+    RetryBudgetExceeded,
+    RetryPolicy,
+    TypeBootstrap,
+)
+from tests.integration.gateway.dataset import dataset, table
 
 TABLES = 24
 
@@ -54,7 +63,7 @@ def test_lands_everything_at_one_capacity_unit_with_faults(throttled_emulator: E
         session=session,
         capacity_units=1,
         create_collections=True,
-        retry=RetryPolicy(max_attempts=8, base_delay=0.2, max_delay=5, deadline_seconds=60),
+        retry=RetryPolicy(max_attempts=8, base_delay=0.2, max_delay=5, budget_seconds=60),
     )
     data = dataset(tables=TABLES, columns=5, processes=6)
     started = time.monotonic()
@@ -95,7 +104,7 @@ def test_client_timeouts_are_retried() -> None:
             endpoint=server.url,
             capacity_units=None,
             timeout=0.5,
-            retry=RetryPolicy(max_attempts=8, base_delay=0.05, max_delay=0.2, deadline_seconds=60),
+            retry=RetryPolicy(max_attempts=8, base_delay=0.05, max_delay=0.2, budget_seconds=60),
         )
         items = dataset(tables=6, columns=3, processes=0).tables
         bare = [
@@ -120,3 +129,58 @@ def test_client_timeouts_are_retried() -> None:
         # Let the emulator finish the requests we abandoned: its stop() does not cancel in-flight handlers
         # and asyncio then reports "Task was destroyed but it is pending" (emulator shutdown quirk).
         time.sleep(2.2)
+
+
+@pytest.mark.timeout(180)
+def test_threads_sharing_one_pacer_adapt_to_a_busier_purview() -> None:
+    """Four worker threads told 8 CU (160 ops/s) against Purview granting 2 CU (50 ops/s): the shared pacer
+    comes down on the first 429s, every object lands, and the custom types are ensured once for all."""
+    pacer = AdaptivePacer.for_capacity_units(8, utilisation=0.8)
+    types = TypeBootstrap()
+    with EmulatorServer(port=0, capacity_units=2) as server:
+
+        def worker(first: int) -> list[str]:
+            gateway = PurviewGateway(
+                endpoint=server.url, pacer=pacer, types=types, retry=RetryPolicy(budget_seconds=120)
+            )
+            statuses: list[str] = []
+            for n in range(first, first + 40):  # one small call after another, like many batches
+                item = table(n, columns=2, target_collection=None, glossary_items=(), classification_items=())
+                bare = item.model_copy(
+                    update={
+                        "columns": tuple(
+                            c.model_copy(update={"glossary_items": (), "classification_items": ()})
+                            for c in item.columns
+                        )
+                    }
+                )
+                statuses += [r.status for r in gateway.upsert_assets([bare])]
+            return statuses
+
+        with ThreadPoolExecutor(4) as pool:
+            statuses = [s for part in pool.map(worker, range(0, 160, 40)) for s in part]
+        rate = server.stats()["rate"]
+        held = server.stats()["entities"]
+
+    assert statuses == ["created"] * 160
+    assert held["azure_sql_table"] == 160
+    assert types.runs == 1  # the first thread bootstrapped, the others waited and reused it
+    assert rate["throttled"] > 0 and pacer.decreases >= 1 and pacer.lowest_rate < 50
+    assert rate["throttled"] <= 0.25 * rate["admitted"], rate  # it settled instead of hammering
+
+
+@pytest.mark.timeout(60)
+def test_a_call_fails_only_when_its_retry_budget_is_spent_and_says_so() -> None:
+    with EmulatorServer(port=0, error_rate=1.0, seed=1) as server:  # Purview answers 503, always
+        gateway = PurviewGateway(
+            endpoint=server.url,
+            capacity_units=None,
+            retry=RetryPolicy(budget_seconds=1.5, base_delay=0.05, max_delay=0.2),
+        )
+        started = time.monotonic()
+        with pytest.raises(RetryBudgetExceeded) as info:
+            gateway.http.atlas("GET", "/types/typedefs/headers")
+        elapsed = time.monotonic() - started
+    assert 1.5 <= elapsed < 3
+    assert "retry budget of 1.5s" in str(info.value) and "HTTP 503" in str(info.value)
+    assert gateway.stats()["retries"] >= 5  # many attempts, not a fixed handful

@@ -23,7 +23,8 @@ def test_stats_shape_and_reset(emulator: EmulatorServer, atlas_client: Any, http
     atlas_client.get_entity(typeName="azure_sql_table", qualifiedName="mssql://s/db/dbo/t")
     http.get(f"{A}/entity/guid/unknown")
     stats = http.get("/_emulator/stats").json()
-    assert set(stats) == {"requests", "entities", "throttled"}
+    assert set(stats) == {"requests", "entities", "throttled", "rate"}
+    assert stats["rate"]["admitted"] == 3 and stats["rate"]["limit_per_s"] is None  # unthrottled: no limit
     assert stats["requests"] == {
         "POST /catalog/api/atlas/v2/entity/bulk": 1,
         "GET /catalog/api/atlas/v2/entity/bulk/uniqueAttribute/type/{typeName}": 1,
@@ -33,7 +34,9 @@ def test_stats_shape_and_reset(emulator: EmulatorServer, atlas_client: Any, http
     assert stats["throttled"] == 0
     assert emulator.stats() == http.get("/_emulator/stats").json()
     assert http.post("/_emulator/reset").status_code == 200
-    assert http.get("/_emulator/stats").json() == {"requests": {}, "entities": {}, "throttled": 0}
+    after = http.get("/_emulator/stats").json()
+    assert (after["requests"], after["entities"], after["throttled"]) == ({}, {}, 0)
+    assert after["rate"]["admitted"] == after["rate"]["windows"][0]["max_offered"] == 0
     assert http.get(f"{A}/types/entitydef/name/azure_sql_table").status_code == 200  # seed types survive
 
 
@@ -99,6 +102,25 @@ def test_throttling_at_one_capacity_unit(emulator: EmulatorServer, http: Http) -
     assert throttled > 0
     assert 18 <= rate <= 32, rate  # 25 ops/s, plus the initial one-second burst
     assert emulator.stats()["throttled"] >= len(refused) + throttled
+
+
+def test_fractional_capacity_and_rate_per_window(emulator: EmulatorServer, http: Http) -> None:
+    """0.5 CU = 12.5 ops/s: a burst gets the one-second bucket, the rest 429; the stats show the busiest
+    window's offered and admitted requests next to the limit."""
+    put = http.put("/_emulator/faults", json={"capacity_units": 0.5})
+    assert put.status_code == 200 and put.json()["capacity_units"] == 0.5
+    url = f"{emulator.url}{A}/types/typedefs/headers"
+    session = requests.Session()
+    started = time.monotonic()
+    codes = [session.get(url, timeout=10).status_code for _ in range(40)]
+    elapsed = time.monotonic() - started
+    assert codes.count(429) > 0
+    rate = http.get("/_emulator/stats").json()["rate"]
+    one = rate["windows"][0]
+    assert rate["limit_per_s"] == 12.5 and one["limit"] == 12.5 and one["seconds"] == 1.0
+    assert rate["admitted"] == codes.count(200) and rate["throttled"] == codes.count(429)
+    assert one["max_offered"] == 40 or elapsed >= 1.0  # the whole burst, when it fits one window
+    assert 12 <= one["max_admitted"] <= 12 + 12.5 * elapsed + 1
 
 
 def test_auth_required_flag() -> None:

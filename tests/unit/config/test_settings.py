@@ -25,6 +25,14 @@ def test_defaults() -> None:
     assert settings.staging_connection_setting == "AzureWebJobsStorage"
     assert settings.chunk_size <= 1000
     assert settings.lease_minutes == 15
+    assert settings.purview_retry_budget_seconds == 600
+
+
+def test_fractional_capacity_units(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PURVIEW_CAPACITY_UNITS", "0.5")
+    settings = load_settings()
+    assert settings.purview_capacity_units == 0.5
+    assert settings.purview_ops_per_second == 12.5
 
 
 def test_values_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,8 +78,9 @@ def test_missing_target_says_what_to_set() -> None:
         ({"PURVIEW_BATCH_SIZE": "0"}, "PURVIEW_BATCH_SIZE: must be ≥ 1 (got '0')"),
         ({"CHUNK_SIZE": "1001"}, "CHUNK_SIZE: must be ≤ 1000 (got '1001')"),
         ({"CHUNK_SIZE": "ten"}, "CHUNK_SIZE: must be a whole number (got 'ten')"),
-        ({"PURVIEW_CAPACITY_UNITS": "0"}, "PURVIEW_CAPACITY_UNITS: must be ≥ 1"),
-        ({"PURVIEW_MAX_ATTEMPTS": "0"}, "PURVIEW_MAX_ATTEMPTS: must be ≥ 1"),
+        ({"PURVIEW_CAPACITY_UNITS": "0"}, "PURVIEW_CAPACITY_UNITS: must be > 0"),
+        ({"PURVIEW_CAPACITY_UNITS": "-0.5"}, "PURVIEW_CAPACITY_UNITS: must be > 0"),
+        ({"PURVIEW_RETRY_BUDGET_SECONDS": "0"}, "PURVIEW_RETRY_BUDGET_SECONDS: must be > 0"),
         ({"PURVIEW_RETRY_BASE_DELAY_SECONDS": "-1"}, "PURVIEW_RETRY_BASE_DELAY_SECONDS: must be > 0"),
         ({"LEASE_MINUTES": "0"}, "LEASE_MINUTES: must be ≥ 1"),
         ({"BUSY_RETRY_COUNT": "-1"}, "BUSY_RETRY_COUNT: must be ≥ 0"),
@@ -91,8 +100,12 @@ def test_missing_target_says_what_to_set() -> None:
             "PURVIEW_RETRY_BASE_DELAY_SECONDS: must be ≤ PURVIEW_RETRY_MAX_DELAY_SECONDS",
         ),
         (
-            {"PURVIEW_CALL_DEADLINE_SECONDS": "5"},
-            "PURVIEW_CALL_DEADLINE_SECONDS: must be ≥ PURVIEW_REQUEST_TIMEOUT_SECONDS",
+            {"PURVIEW_RETRY_BUDGET_SECONDS": "900", "LEASE_MINUTES": "15"},
+            "PURVIEW_RETRY_BUDGET_SECONDS: must be < LEASE_MINUTES x 60",
+        ),
+        (
+            {"PURVIEW_RETRY_BUDGET_SECONDS": "5"},
+            "PURVIEW_RETRY_BUDGET_SECONDS: must be ≥ PURVIEW_REQUEST_TIMEOUT_SECONDS",
         ),
     ],
 )

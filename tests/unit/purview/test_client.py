@@ -14,6 +14,7 @@ from purview.errors import (
     NotFoundError,
     PurviewError,
     RetryableError,
+    RetryBudgetExceeded,
     ThrottledError,
     TransientError,
     ValidationError,
@@ -88,9 +89,7 @@ def test_translate_request_exceptions() -> None:
 
 
 def make_http(session: ScriptedSession, clock: ManualClock, **kwargs: Any) -> PurviewHttp:
-    kwargs.setdefault(
-        "retry", RetryPolicy(max_attempts=4, base_delay=0.5, max_delay=10, deadline_seconds=100)
-    )
+    kwargs.setdefault("retry", RetryPolicy(max_attempts=4, base_delay=0.5, max_delay=10, budget_seconds=100))
     return PurviewHttp(
         "http://purview.test/", session=session, capacity_units=None, sleep=clock.sleep, clock=clock, **kwargs
     )
@@ -106,7 +105,7 @@ def test_http_retries_429_honouring_retry_after_then_succeeds() -> None:
     clock = ManualClock()
     http = make_http(session, clock)
     assert http.atlas("GET", "/types/typedefs/headers") == {"ok": 1}
-    assert clock.sleeps == [2.0]
+    assert len(clock.sleeps) == 1 and 2.0 <= clock.sleeps[0] <= 2.5  # Retry-After, stretched by jitter
     assert http.stats.retries == 1 and http.stats.throttled == 1 and http.stats.total_calls == 2
     assert session.calls[0].url == "http://purview.test/datamap/api/atlas/v2/types/typedefs/headers"
     assert ("api-version", "2023-09-01") in session.calls[0].params
@@ -133,7 +132,7 @@ def test_http_does_not_retry_permanent_errors() -> None:
 
 def test_http_deadline() -> None:
     session = ScriptedSession([response(429, "", {"Retry-After": "8"}) for _ in range(3)])
-    http = make_http(session, ManualClock(), retry=RetryPolicy(max_attempts=5, deadline_seconds=10))
+    http = make_http(session, ManualClock(), retry=RetryPolicy(max_attempts=5, budget_seconds=10))
     with pytest.raises(DeadlineExceeded) as info:
         http.atlas("GET", "/glossary")
     assert isinstance(info.value, RetryableError) and isinstance(info.value.__cause__, ThrottledError)
@@ -184,8 +183,8 @@ def test_pacing_takes_a_token_per_attempt() -> None:
     )
     for _ in range(30):
         http.atlas("GET", "/glossary")
-    # 25 ops/s with a burst of 5: the 30th call starts at (30 - 5) / 25 = 1 s
-    assert clock.now == pytest.approx(1.0)
+    # 25 ops/s with a burst of 0.1 s (2.5 tokens): the 30th call starts at (30 - 2.5) / 25 = 1.1 s
+    assert clock.now == pytest.approx(1.1)
     assert http.stats.paced_seconds == pytest.approx(sum(clock.sleeps))
 
 
@@ -208,3 +207,57 @@ def test_default_credential_is_azure_identity() -> None:
     from purview.client import default_credential
 
     assert isinstance(default_credential(), DefaultAzureCredential)
+
+
+def test_a_429_slows_every_transport_sharing_the_pacer() -> None:
+    from purview.ratelimit import AdaptivePacer
+
+    clock = ManualClock()
+    pacer = AdaptivePacer(20.0, clock=clock, sleep=clock.sleep)
+    throttled = ScriptedSession([response(429, "", {"x-ms-retry-after-ms": "100"}), response(200, {})])
+    other = ScriptedSession([response(200, {}) for _ in range(3)])
+    first = PurviewHttp("http://purview.test", session=throttled, pacer=pacer, sleep=clock.sleep, clock=clock)
+    second = PurviewHttp("http://purview.test", session=other, pacer=pacer, sleep=clock.sleep, clock=clock)
+    first.atlas("GET", "/glossary")
+    assert pacer.rate == 10.0 and first.stats.throttled == 1
+    assert first.stats.as_json()["pace_lowest"] == 10.0
+    start = clock.now
+    for _ in range(3):
+        second.atlas("GET", "/glossary")
+    # the second transport now runs at the halved pace: 3 requests take ≥ (3 - burst) / 10 s
+    assert clock.now - start >= (3 - pacer.bucket.burst) / 10.0 - 1e-9
+
+
+def test_5xx_does_not_speed_the_pacer_up() -> None:
+    from purview.ratelimit import AdaptivePacer
+
+    clock = ManualClock()
+    pacer = AdaptivePacer(20.0, clock=clock, sleep=clock.sleep)
+    pacer.throttled(clock.now)
+    clock.now += 5
+    session = ScriptedSession([response(503, "") for _ in range(2)])
+    http = make_http(session, clock, retry=RetryPolicy(max_attempts=2, budget_seconds=60))
+    http.pacer = pacer
+    with pytest.raises(TransientError):
+        http.atlas("GET", "/glossary")
+    assert pacer.rate == 10.0
+
+
+def test_requests_of_one_batch_share_one_retry_budget() -> None:
+    """Each request alone would get 100 s; inside ``shared_budget`` the two together get 100 s, so a batch
+    ends within its objects' lease however many requests it makes."""
+    throttled = response(429, "", {"Retry-After": "30"})
+    session = ScriptedSession([throttled, throttled, response(200, {}), *[throttled] * 10])
+    clock = ManualClock()
+    http = make_http(session, clock, retry=RetryPolicy(budget_seconds=100, max_delay=60))
+    with http.shared_budget() as deadline:
+        assert deadline == 100
+        http.atlas("GET", "/glossary")  # two 429s: ~60-75 s spent
+        with http.shared_budget() as inner:
+            assert inner == deadline  # nested blocks keep the batch's budget
+        with pytest.raises(RetryBudgetExceeded) as info:
+            http.atlas("GET", "/glossary")
+    assert clock.now == pytest.approx(100)
+    assert "retry budget of 100s" in str(info.value)
+    session.answers[:] = [throttled, response(200, {})]
+    assert http.atlas("GET", "/glossary") == {}  # outside the block: a fresh budget per request
