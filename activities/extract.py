@@ -13,16 +13,20 @@ from typing import Any
 import azure.durable_functions as df
 
 from activities import resources
+from activities.staging import make_ref
 from connectors.base import Deletion, Rejected
+from connectors.files import SourceIncomplete
 from orchestrators.policy import chunk, phase_order
 
-__all__ = ["ERROR_SAMPLE", "bp"]
+__all__ = ["ERROR_SAMPLE", "SNAPSHOT_NAME", "bp"]
 
 logger = logging.getLogger(__name__)
 bp = df.Blueprint()
 
 ERROR_SAMPLE = 20
 """Rejected records listed per page in the run summary (all are counted)."""
+SNAPSHOT_NAME = "source/snapshot.json"
+"""Staged name of the run's source snapshot (taken with the first page, read by every later page)."""
 
 
 def _page_name(prefix: str, page: int, suffix: str = "jsonl") -> str:
@@ -31,10 +35,27 @@ def _page_name(prefix: str, page: int, suffix: str = "jsonl") -> str:
 
 @bp.activity_trigger(input_name="request")
 def extract_page(request: dict[str, Any]) -> dict[str, Any]:
-    """Pull one page of the catalog's source and stage its raw records: ``{ref, count, next_cursor}``."""
+    """Pull one page of the catalog's source and stage its raw records: ``{ref, count, next_cursor}``.
+
+    The first page (no cursor) snapshots the source and stages the snapshot; later pages read from it, so the
+    whole run reads one file set. A source that cannot be read whole answers ``{"source_error": ...}``
+    instead of raising: retrying cannot make a changed or missing file whole, and the run fails on it.
+    """
     connector = resources.connector(request["catalog"])
-    page = connector.extract(request.get("cursor"))
-    ref = resources.staging().put_jsonl(request["run_id"], _page_name("raw", request["page"]), page.records)
+    staging = resources.staging()
+    run_id, cursor = request["run_id"], request.get("cursor")
+    try:
+        snapshot = None
+        if connector.uses_snapshot and cursor is None:
+            snapshot = connector.snapshot()
+            staging.put_json(run_id, SNAPSHOT_NAME, snapshot)
+        elif connector.uses_snapshot:
+            snapshot = staging.get_json(make_ref(run_id, SNAPSHOT_NAME))
+        page = connector.extract(cursor, snapshot=snapshot)
+    except SourceIncomplete as exc:
+        logger.warning("catalog %s: source incomplete: %s", request["catalog"], exc)
+        return {"ref": None, "count": 0, "next_cursor": None, "source_error": str(exc)}
+    ref = staging.put_jsonl(run_id, _page_name("raw", request["page"]), page.records)
     return {"ref": ref, "count": len(page.records), "next_cursor": page.next_cursor}
 
 

@@ -2,7 +2,10 @@
 
 A connector is built from its catalog's configuration and offers three pure-ish steps the sync composes:
 
-- ``extract(cursor) -> Page``: pull one page of raw records (plain JSON values) and the next cursor;
+- ``snapshot() -> JSON | None``: the source's state at the run's start (file connectors: the file set), taken
+  once per run, staged, and passed to every ``extract`` of the run; ``None`` for sources without one;
+- ``extract(cursor, snapshot=...) -> Page``: pull one page of raw records (plain JSON values) and the next
+  cursor;
 - ``transform(records) -> Iterator[AnyPivotItem | Rejected]``: turn raw records into pivot items; a record
   that cannot become a valid item yields ``Rejected`` (where it came from and why) and the rest go on;
 - ``decode(body) -> list[records]`` (push catalogs only): turn one pushed event body into raw records.
@@ -102,9 +105,18 @@ class Connector(ABC):
         self.settings = self.config_model.model_validate(catalog.source)
         self.report = ConnectorReport()
 
+    @property
+    def uses_snapshot(self) -> bool:
+        """Whether ``extract`` reads from a run snapshot (``snapshot()`` returns one)."""
+        return False
+
+    def snapshot(self) -> dict[str, Any] | None:
+        """The source's state at the run's start, or ``None``; raises when the source cannot be read whole."""
+        return None
+
     @abstractmethod
-    def extract(self, cursor: str | None) -> Page:
-        """Pull the page at ``cursor`` (``None`` = first page)."""
+    def extract(self, cursor: str | None, *, snapshot: dict[str, Any] | None = None) -> Page:
+        """Pull the page at ``cursor`` (``None`` = first page) of the run that took ``snapshot``."""
 
     @abstractmethod
     def transform(self, records: Sequence[RawRecord]) -> Iterator[AnyPivotItem | Rejected | Deletion]:

@@ -22,7 +22,15 @@ from orchestrators.guards import RunFacts, RunVerdict, run_completeness
 from orchestrators.summary import add_error, add_errors, empty_summary, merge, seen_objects, tally
 from orchestrators.upsert_chunk import ACTIVITY_RETRY, upsert_chunk
 
-__all__ = ["PARALLEL_CHUNKS", "SEGMENT_PAGES", "bp", "execute_markers", "import_waves", "sync_instance_id"]
+__all__ = [
+    "PARALLEL_CHUNKS",
+    "SEGMENT_PAGES",
+    "SourceIncompleteError",
+    "bp",
+    "execute_markers",
+    "import_waves",
+    "sync_instance_id",
+]
 
 bp = df.Blueprint()
 
@@ -30,6 +38,10 @@ PARALLEL_CHUNKS = 8
 """``upsert_chunk`` sub-orchestrations of one wave running at once (each holds ≤ CHUNK_SIZE leases)."""
 SEGMENT_PAGES = 250
 """Pages per ``extract_segment`` execution (~6 history events per page, so ~1,500 per execution)."""
+
+
+class SourceIncompleteError(Exception):
+    """The extract could not read the source whole; raised in the orchestrator so the run fails."""
 
 
 def sync_instance_id(catalog: str) -> str:
@@ -176,6 +188,8 @@ def extract_segment(context: df.DurableOrchestrationContext) -> Any:
                 "page": request["first_page"] + len(refs),
             },
         )
+        if page.get("source_error"):  # not whole: fail the run (failed runs never count for deletion)
+            raise SourceIncompleteError(f"source incomplete: {page['source_error']}")
         refs.append(page["ref"])
         cursor = page["next_cursor"]
         if not cursor:

@@ -6,13 +6,15 @@ from typing import Self
 
 from pydantic import Field, field_validator, model_validator
 
-from connectors.base import ConnectorConfig
+from connectors.files import FileSourceConfig
 
 __all__ = ["DataHubConfig"]
 
 
-class DataHubConfig(ConnectorConfig):
+class DataHubConfig(FileSourceConfig):
     """Either ``files`` (MCE/MCP JSON files) or ``graphql_url`` + ``token_setting`` (pull over GraphQL).
+
+    ``allow_empty``, ``max_record_bytes`` and ``max_depth`` (shared file-source settings) apply to files.
 
     A push catalog (``mode: push``) needs neither: its events carry MCP/MCL JSON.
 

@@ -9,16 +9,17 @@ Input formats:
 - push (``mode: push``): one MCP or MCL JSON message per event body.
 
 Extract stages one *entity record* per entity (all its aspects merged, see ``records``); transform maps
-entity records to pivot items (see ``transform``). Cursors: files → the index of the next entity;
-GraphQL → the next scroll id.
+entity records to pivot items (see ``transform``). Cursors: files → ``"<index of the next entity>@<snapshot
+digest>"`` over the run's file snapshot (``connectors.files``: a missing, non-regular or changed file fails
+the run, a record that cannot be decoded is rejected alone); GraphQL → the next scroll id.
 """
 
 from __future__ import annotations
 
-import glob
+import hashlib
+import json
 from collections.abc import Iterator, Sequence
-from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from config.secrets import resolve_secret
 from connectors.base import Connector, ConnectorConfig, Deletion, Page, RawRecord, Rejected
@@ -26,8 +27,9 @@ from connectors.datahub.common import MappingContext
 from connectors.datahub.config import DataHubConfig
 from connectors.datahub.events import decode_event, event_urns, merge_events
 from connectors.datahub.files import cached_index, read_units
-from connectors.datahub.graphql import GraphQLClient
+from connectors.datahub.graphql import DataHubError, GraphQLClient
 from connectors.datahub.transform import transform_entities
+from connectors.files import Snapshot, SourceIncomplete, check_unchanged, take_snapshot
 from pivot import AnyPivotItem
 
 __all__ = ["DataHubConnector"]
@@ -62,34 +64,39 @@ class DataHubConnector(Connector):
             ignore=self.report.count_ignored,
         )
 
-    def files(self) -> list[Path]:
-        """The files the patterns match, sorted so pages and cursors are stable between runs."""
-        found: set[Path] = set()
-        for pattern in self.config.files:
-            full = pattern if Path(pattern).is_absolute() else str(self.base_dir / pattern)
-            found.update(Path(p) for p in glob.glob(full, recursive=True) if Path(p).is_file())
-        return sorted(found)
+    @property
+    def uses_snapshot(self) -> bool:
+        return bool(self.config.files) and not self.config.pulls_graphql
 
-    def extract(self, cursor: str | None) -> Page:
+    def snapshot(self) -> dict[str, Any] | None:
+        """The run's file set (files source only); raises ``SourceIncomplete`` naming what is not readable."""
+        if not self.uses_snapshot:
+            return None
+        config = self.config
+        return take_snapshot(config.files, self.base_dir, allow_empty=config.allow_empty).to_json()
+
+    def extract(self, cursor: str | None, *, snapshot: dict[str, Any] | None = None) -> Page:
         if self.config.pulls_graphql:
             return self._extract_graphql(cursor)
         if not self.config.files:
             raise ValueError(
                 f"catalog {self.catalog.name!r}: datahub source has neither files nor graphql_url"
             )
-        files = self.files()
-        if not files:
-            # an empty extract would look like a source where everything was deleted
-            patterns = ", ".join(self.config.files)
-            raise ValueError(
-                f"catalog {self.catalog.name!r}: no DataHub file matches {patterns} (in {self.base_dir})"
-            )
-        index = cached_index(files)
-        start = _parse_file_cursor(cursor)
-        records = read_units(index, start, self.config.page_size)
+        files = Snapshot.from_json(snapshot if snapshot is not None else self.snapshot())
+        digest = _digest(files)
+        start = _parse_file_cursor(cursor, digest)
+        for entry in files.files:  # fail fast, before the (cached) index could be reused for changed files
+            check_unchanged(entry)
+        config = self.config
+        index = cached_index(
+            list(files.files), max_record=config.max_record_bytes, max_depth=config.max_depth
+        )
+        records = read_units(index, start, config.page_size)
+        for entry in files.files:
+            check_unchanged(entry)
         self.report.records_read += len(records)
         end = start + len(records)
-        return Page(records=records, next_cursor=str(end) if end < len(index.units) else None)
+        return Page(records=records, next_cursor=f"{end}@{digest}" if end < len(index.units) else None)
 
     def graphql_client(self) -> GraphQLClient:
         config = self.config
@@ -103,14 +110,27 @@ class DataHubConnector(Connector):
         )
 
     def _extract_graphql(self, cursor: str | None) -> Page:
-        scroll_id = cursor.removeprefix(_GRAPHQL_CURSOR) if cursor else None
+        """One scroll page. The cursor carries the entities read so far and the search's total, so the
+        last page can check the pull is whole (a page error raises; so does a scroll ending short)."""
+        seen, total, scroll_id = _parse_graphql_cursor(cursor)
         config = self.config
         page = self.graphql_client().scroll(
             types=config.entity_types, query=config.query, count=config.page_size, scroll_id=scroll_id
         )
         self.report.records_read += len(page.records)
-        next_cursor = _GRAPHQL_CURSOR + page.next_scroll_id if page.next_scroll_id else None
-        return Page(records=page.records, next_cursor=next_cursor)
+        seen += len(page.records)
+        total = page.total if total is None else total  # the total at the scroll's start is the contract
+        if page.next_scroll_id is None:
+            if total is not None and seen < total:
+                raise DataHubError(
+                    f"catalog {self.catalog.name!r}: DataHub scroll ended after {seen} of {total} entities; "
+                    "the pull is not whole, so the run fails"
+                )
+            return Page(records=page.records, next_cursor=None)
+        marker = "-" if total is None else str(total)
+        return Page(
+            records=page.records, next_cursor=f"{_GRAPHQL_CURSOR}{seen}:{marker}:{page.next_scroll_id}"
+        )
 
     def decode(self, body: bytes) -> list[RawRecord]:
         """One pushed MCP/MCL (or MCE) JSON message → event records (one per URN it touches)."""
@@ -131,13 +151,39 @@ class DataHubConnector(Connector):
             yield result
 
 
-def _parse_file_cursor(cursor: str | None) -> int:
+def _digest(snapshot: Snapshot) -> str:
+    """A short fingerprint of the run's file set: a cursor only resumes over the snapshot it was made on."""
+    text = json.dumps(snapshot.to_json(), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _parse_file_cursor(cursor: str | None, digest: str) -> int:
     if not cursor:
         return 0
+    unit, _, made_on = cursor.partition("@")
     try:
-        value = int(cursor)
+        value = int(unit)
     except ValueError as exc:
         raise ValueError(f"invalid datahub file cursor {cursor!r}") from exc
-    if value < 0:
+    if value < 0 or not made_on:
         raise ValueError(f"invalid datahub file cursor {cursor!r}")
+    if made_on != digest:
+        raise SourceIncomplete(
+            "the DataHub files changed during the run (the cursor's snapshot is not this one)"
+        )
     return value
+
+
+def _parse_graphql_cursor(cursor: str | None) -> tuple[int, int | None, str | None]:
+    """``scroll:<seen>:<total or ->:<scroll id>`` → (seen, total, scroll id); no cursor → the start."""
+    if not cursor:
+        return 0, None, None
+    if not cursor.startswith(_GRAPHQL_CURSOR):
+        raise ValueError(f"invalid datahub GraphQL cursor {cursor!r}")
+    parts = cursor.removeprefix(_GRAPHQL_CURSOR).split(":", 2)
+    try:
+        seen, marker, scroll_id = int(parts[0]), parts[1], parts[2]
+        total = None if marker == "-" else int(marker)
+    except (ValueError, IndexError) as exc:
+        raise ValueError(f"invalid datahub GraphQL cursor {cursor!r}") from exc
+    return seen, total, scroll_id

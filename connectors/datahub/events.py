@@ -10,11 +10,11 @@ the events carried.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from connectors.datahub.records import AspectChange, RecordError, apply_change, new_entity, parse_record
+from connectors.files import TooDeep, loads_bounded
 
 __all__ = ["decode_event", "event_urns", "merge_events"]
 
@@ -22,7 +22,9 @@ __all__ = ["decode_event", "event_urns", "merge_events"]
 def decode_event(body: bytes) -> list[dict[str, Any]]:
     """One event body (an MCP/MCL, an MCE, or a JSON list of them) → event records or error records."""
     try:
-        value = json.loads(body.decode("utf-8", errors="replace"))
+        value = loads_bounded(body.decode("utf-8", errors="replace"))  # too deep: rejected, never recursed
+    except TooDeep as exc:
+        return [{"error": f"event rejected: {exc}", "where": "event"}]
     except ValueError as exc:
         return [{"error": f"event is not JSON: {exc}", "where": "event"}]
     records: list[dict[str, Any]] = []

@@ -7,8 +7,9 @@ extract first indexes the files — one streaming pass keeping, per URN, the run
 order of first appearance, each merged from its runs by seeking to them. Broken records (invalid JSON, no
 urn, unusable aspect) are units of their own that transform turns into ``Rejected`` with file and line.
 
-The index of unchanged files is kept per process (keyed by path, size and mtime), so paging costs one pass
-per process, not one per page.
+The index is built over the run's snapshot of the files (``connectors.files``) and kept per process, keyed
+by the snapshot (path, size, mtime, inode of every file), so paging costs one pass per process, not one per
+page; every read is checked against the snapshot, so a file changed during the run fails it.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from connectors.datahub.reader import BrokenValue, FileValue, iter_values
 from connectors.datahub.records import AspectChange, RecordError, apply_change, new_entity, parse_record
+from connectors.files import MAX_DEPTH, MAX_RECORD_BYTES, SnapshotFile
 
 __all__ = ["SEEK_GAP", "FileIndex", "build_index", "cached_index", "read_units"]
 
@@ -46,7 +47,9 @@ class Run:
 class FileIndex:
     """Entities (and broken records) in order of first appearance, with where their records are."""
 
-    files: list[Path]
+    files: list[SnapshotFile]
+    max_record: int = MAX_RECORD_BYTES
+    max_depth: int = MAX_DEPTH
     units: list[str | dict[str, Any]] = field(default_factory=list)
     """A URN (an entity) or an error record ``{"error", "where"}``."""
     runs: dict[str, list[Run]] = field(default_factory=dict)
@@ -57,16 +60,18 @@ class FileIndex:
     """container URN → its parent container (the ``container`` aspect of container entities)."""
 
 
-def _where(path: Path, line: int, number: int) -> str:
+def _where(path: SnapshotFile, line: int, number: int) -> str:
     return f"{path.name}:{line} (record {number})"
 
 
-def build_index(files: list[Path]) -> FileIndex:
+def build_index(
+    files: list[SnapshotFile], *, max_record: int = MAX_RECORD_BYTES, max_depth: int = MAX_DEPTH
+) -> FileIndex:
     """One streaming pass over ``files``."""
-    index = FileIndex(files=files)
+    index = FileIndex(files=files, max_record=max_record, max_depth=max_depth)
     for file_no, path in enumerate(files):
         last_urn: str | None = None
-        for found in iter_values(path):
+        for found in iter_values(path, max_record=max_record, max_depth=max_depth):
             if isinstance(found, BrokenValue):
                 index.units.append({"error": found.reason, "where": _where(path, found.line, found.number)})
                 last_urn = None
@@ -96,16 +101,18 @@ def build_index(files: list[Path]) -> FileIndex:
     return index
 
 
-_CACHE: dict[tuple[tuple[str, int, int], ...], FileIndex] = {}
+_CACHE: dict[tuple[Any, ...], FileIndex] = {}
 
 
-def cached_index(files: list[Path]) -> FileIndex:
-    """``build_index`` memoised on (path, size, mtime) of every file; keeps the latest index only."""
-    key = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+def cached_index(
+    files: list[SnapshotFile], *, max_record: int = MAX_RECORD_BYTES, max_depth: int = MAX_DEPTH
+) -> FileIndex:
+    """``build_index`` memoised on the snapshot of the files and the limits; keeps the latest index only."""
+    key = (tuple(files), max_record, max_depth)
     index = _CACHE.get(key)
     if index is None:
         _CACHE.clear()
-        index = _CACHE[key] = build_index(files)
+        index = _CACHE[key] = build_index(files, max_record=max_record, max_depth=max_depth)
         logger.info("indexed %d DataHub files: %d units", len(files), len(index.units))
     return index
 
@@ -141,7 +148,14 @@ def read_units(index: FileIndex, start: int, count: int) -> list[dict[str, Any]]
             or offset <= last_offset
             or offset - last_offset > SEEK_GAP
         ):
-            reader = iter_values(path, offset=offset, line=line, number=number - 1)
+            reader = iter_values(
+                path,
+                offset=offset,
+                line=line,
+                number=number - 1,
+                max_record=index.max_record,
+                max_depth=index.max_depth,
+            )
             reader_file = file_no
         taken = 0
         for found in reader:
@@ -202,7 +216,7 @@ def owner_emails(entity: dict[str, Any], emails: dict[str, str]) -> dict[str, st
     return found
 
 
-def _apply(entity: dict[str, Any], path: Path, found: FileValue | BrokenValue) -> None:
+def _apply(entity: dict[str, Any], path: SnapshotFile, found: FileValue | BrokenValue) -> None:
     if isinstance(found, BrokenValue):
         return  # reported by the index pass
     try:

@@ -56,6 +56,7 @@ SCROLL_QUERY: Final = (
     "  scrollAcrossEntities(input: $input) {\n"
     "    nextScrollId\n"
     "    count\n"
+    "    total\n"
     "    searchResults {\n"
     "      entity {\n"
     "        urn\n"
@@ -91,6 +92,8 @@ class ScrollPage:
 
     records: list[dict[str, Any]]
     next_scroll_id: str | None
+    total: int | None = None
+    """Entities the search matches (DataHub's ``total``): a whole pull reads at least this many."""
 
 
 class GraphQLClient:
@@ -177,8 +180,11 @@ class GraphQLClient:
             if isinstance(r, dict)
         ]
         next_id = result.get("nextScrollId")
+        total = result.get("total")
         return ScrollPage(
-            records=records, next_scroll_id=next_id if isinstance(next_id, str) and next_id else None
+            records=records,
+            next_scroll_id=next_id if isinstance(next_id, str) and next_id else None,
+            total=total if isinstance(total, int) and not isinstance(total, bool) else None,
         )
 
     def fetch_entities(self, urns: list[str]) -> dict[str, dict[str, Any]]:

@@ -3,28 +3,38 @@
 Input format: one pivot item per line, exactly the JSON form of the pivot model (``docs/pivot.schema.json``);
 blank lines are skipped. Items must belong to the configured catalog.
 
-The cursor is ``"<file index>:<line number>"`` of the next line to read, so a page can be re-read after a
-crash, and the files are streamed, never loaded whole.
+Files are read through the shared file source (``connectors.files``): the run's file set is snapshotted once,
+the cursor names a file of that snapshot and a byte offset (``"<index>:<offset>:<line>:<path>"``), a file that
+changes during the run fails it, and a line that cannot be decoded (invalid UTF-8, too long, too deep) is
+rejected alone with ``file:line``.
 """
 
 from __future__ import annotations
 
-import glob
 import json
 from collections.abc import Iterator, Sequence
-from itertools import islice
-from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
 from connectors.base import Connector, ConnectorConfig, Deletion, Page, RawRecord, Rejected
+from connectors.files import (
+    BadLine,
+    FilePosition,
+    FileSourceConfig,
+    Snapshot,
+    TooDeep,
+    check_unchanged,
+    loads_bounded,
+    read_lines,
+    take_snapshot,
+)
 from pivot import ITEM_KINDS, AnyPivotItem, LineError, iter_jsonl
 
 __all__ = ["PivotFileConfig", "PivotFileConnector"]
 
 
-class PivotFileConfig(ConnectorConfig):
+class PivotFileConfig(FileSourceConfig):
     """``source:`` settings of a pivotfile catalog."""
 
     files: list[str] = Field(min_length=1, description="Paths or glob patterns of pivot JSON-lines files.")
@@ -47,40 +57,69 @@ class PivotFileConnector(Connector):
     name: ClassVar[str] = "pivotfile"
     config_model: ClassVar[type[ConnectorConfig]] = PivotFileConfig
 
-    def files(self) -> list[Path]:
-        """The files the patterns match, sorted so pages and cursors are stable between runs."""
+    @property
+    def config(self) -> PivotFileConfig:
         settings = self.settings
         assert isinstance(settings, PivotFileConfig)
-        found: set[Path] = set()
-        for pattern in settings.files:
-            full = pattern if Path(pattern).is_absolute() else str(self.base_dir / pattern)
-            found.update(Path(p) for p in glob.glob(full, recursive=True) if Path(p).is_file())
-        return sorted(found)
+        return settings
 
-    def extract(self, cursor: str | None) -> Page:
-        settings = self.settings
-        assert isinstance(settings, PivotFileConfig)
-        files = self.files()
-        file_index, line_no = _parse_cursor(cursor)
+    @property
+    def uses_snapshot(self) -> bool:
+        return True
+
+    def snapshot(self) -> dict[str, Any]:
+        """The run's file set; raises ``SourceIncomplete`` naming a missing/unreadable/non-file path."""
+        config = self.config
+        return take_snapshot(config.files, self.base_dir, allow_empty=config.allow_empty).to_json()
+
+    def extract(self, cursor: str | None, *, snapshot: dict[str, Any] | None = None) -> Page:
+        """The page at ``cursor`` of the run's ``snapshot`` (taken now when not given, e.g. ad hoc reads)."""
+        config = self.config
+        files = Snapshot.from_json(snapshot if snapshot is not None else self.snapshot())
+        position = FilePosition.decode(cursor, files)
         records: list[RawRecord] = []
-        while file_index < len(files) and len(records) < settings.page_size:
-            path = files[file_index]
-            with path.open(encoding="utf-8") as handle:
-                wanted = settings.page_size - len(records)
-                for offset, text in enumerate(islice(handle, line_no, line_no + wanted)):
-                    records.append({"file": path.name, "line": line_no + offset + 1, "text": text})
-                line_no += wanted
-                if len(records) < settings.page_size or handle.readline() == "":
-                    file_index, line_no = file_index + 1, 0
+        while position.index < len(files.files) and len(records) < config.page_size:
+            entry = files.files[position.index]
+            read = read_lines(
+                entry,
+                position.offset,
+                position.line,
+                limit=config.page_size - len(records),
+                max_record_bytes=config.max_record_bytes,
+                max_depth=config.max_depth,
+            )
+            for found in read.lines:
+                if isinstance(found, BadLine):
+                    records.append(
+                        {
+                            "file": entry.name,
+                            "line": found.line,
+                            "error": found.reason,
+                            "external_id": found.external_id,
+                            "kind": found.kind,
+                        }
+                    )
+                else:
+                    records.append({"file": entry.name, "line": found.line, "text": found.text})
+            position = (
+                FilePosition(position.index + 1, 0, 1)
+                if read.eof
+                else FilePosition(position.index, read.offset, read.line)
+            )
+        next_cursor = position.encode(files)
+        if next_cursor is None:  # the last page: every file must still be the one the run started with
+            for entry in files.files:
+                check_unchanged(entry)
         self.report.records_read += len(records)
-        next_cursor = f"{file_index}:{line_no}" if file_index < len(files) else None
         return Page(records=records, next_cursor=next_cursor)
 
     def decode(self, body: bytes) -> list[RawRecord]:
         """A pushed event: one pivot item, a JSON list of them, or ``{"delete": {"kind", "external_id"}}``."""
         text = body.decode("utf-8", errors="replace").strip()
         try:
-            value = json.loads(text)
+            value = loads_bounded(text, self.config.max_depth)
+        except TooDeep as exc:
+            return [{"file": "event", "line": 1, "error": str(exc)}]
         except ValueError:
             return [{"file": "event", "line": 1, "text": text}]
         values = value if isinstance(value, list) else [value]
@@ -89,6 +128,16 @@ class PivotFileConnector(Connector):
     def transform(self, records: Sequence[RawRecord]) -> Iterator[AnyPivotItem | Rejected | Deletion]:
         for record in records:
             where = f"{record['file']}:{record['line']}"
+            if "error" in record:  # decoded (and rejected) by the file source
+                self.report.rejected += 1
+                kind = record.get("kind")
+                yield Rejected(
+                    where=where,
+                    reason=record["error"],
+                    external_id=record.get("external_id"),
+                    kind=kind if kind in ITEM_KINDS else None,
+                )
+                continue
             deletion = _deletion_of(record["text"])
             if deletion is not None:
                 yield deletion
@@ -134,13 +183,3 @@ def _kind_of(text: str) -> str | None:
     except (ValueError, AttributeError):
         return None
     return kind if kind in ITEM_KINDS else None
-
-
-def _parse_cursor(cursor: str | None) -> tuple[int, int]:
-    if not cursor:
-        return 0, 0
-    file_part, _, line_part = cursor.partition(":")
-    try:
-        return int(file_part), int(line_part)
-    except ValueError as exc:
-        raise ValueError(f"invalid pivotfile cursor {cursor!r}") from exc

@@ -19,6 +19,8 @@ from localdev.session import LocalApp
 CATALOG_DIR = Path(tempfile.mkdtemp(prefix="e2e-catalogs-"))
 CATALOGS_FILE = CATALOG_DIR / "catalogs.yaml"
 REPO = Path(__file__).resolve().parents[2]
+LISTED_FILES = ", ".join(f'"e2e-files/part{n}.jsonl"' for n in range(9))
+"""e2e-files lists nine files by name and finds the tenth through a pattern (to fault both ways)."""
 CATALOGS_FILE.write_text(
     f"""
 catalogs:
@@ -91,6 +93,23 @@ catalogs:
     connector: pivotfile
     schedule: null
     source: {{files: ["e2e-throttle/*.jsonl"]}}
+  # --- whole extracts and record-level errors (file sources) ---
+  - name: e2e-files
+    connector: pivotfile
+    schedule: null
+    source:
+      files: [{LISTED_FILES}, "e2e-files/more/*.jsonl"]
+      page_size: 100
+    deletion: {{retention_days: 0, min_complete_runs: 2, max_delete_fraction: 0.5}}
+  - name: e2e-badlines
+    connector: pivotfile
+    schedule: null
+    source: {{files: ["e2e-badlines/*.jsonl"], page_size: 100}}
+  - name: e2e-datahub-bad
+    connector: datahub
+    schedule: null
+    glossary: DataHub bad records
+    source: {{files: ["e2e-datahub-bad/*.json"], email_domain: example.com}}
 """
 )
 os.environ["CATALOGS_FILE"] = str(CATALOGS_FILE)

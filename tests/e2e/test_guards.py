@@ -39,10 +39,12 @@ def test_failed_extract_fails_the_run_and_makes_nothing_stale(app: LocalApp) -> 
     items = catalog_items(catalog, 10, columns=2, processes=0)
     write(source_dir(catalog), items)
     sync(app, catalog)
-    (source_dir(catalog) / "part1.jsonl").write_bytes(b"\xff\xfe not utf-8 \xff\n")
+    (source_dir(catalog) / "part1.jsonl").unlink()  # a source that cannot be read whole (a bad line could)
+    (source_dir(catalog) / "part1.jsonl").symlink_to(source_dir(catalog) / "moved.jsonl")
     failed = sync(app, catalog)
     assert failed["status"] == "failed"
-    assert any("run failed" in error for error in failed["errors"]), failed["errors"]
+    assert any("run failed" in e and "part1.jsonl: dangling symlink" in e for e in failed["errors"]), failed
+    (source_dir(catalog) / "part1.jsonl").unlink()
     registry = app.get(f"catalogs/{catalog}").json()
     assert [run["status"] for run in registry["runs"]][:2] == ["failed", "completed"]
     report = app.start_and_wait("cleanup", params={"catalog": catalog})["output"][0]

@@ -22,6 +22,7 @@ from config.errors import SecretNotSetError
 from connectors.base import Rejected
 from connectors.datahub import DataHubAuthError, DataHubConnector, DataHubError, DataHubGraphQLError
 from connectors.datahub.files import build_index, read_units
+from connectors.files import take_snapshot
 from connectors.registry import build_connector
 from pivot import PivotAssetItem, PivotGlossaryItem
 
@@ -36,7 +37,7 @@ _GQL_TYPE = {
 
 
 def _search_results() -> list[dict[str, Any]]:
-    index = build_index(sorted(EXAMPLES.glob("*.json")))
+    index = build_index(list(take_snapshot(["*.json"], EXAMPLES).files))
     results = []
     for record in read_units(index, 0, len(index.units)):
         if record.get("entity_type") not in _GQL_TYPE:
@@ -91,7 +92,13 @@ class FakeDataHub:
         scroll_id = body["variables"]["input"].get("scrollId")
         n = int(scroll_id or 0)
         next_id = str(n + 1) if n + 1 < len(self.pages) else None
-        result = {"nextScrollId": next_id, "count": len(self.pages[n]), "searchResults": self.pages[n]}
+        total = sum(len(p) for p in self.pages) + (5 if self.mode == "short" else 0)
+        result = {
+            "nextScrollId": next_id,
+            "count": len(self.pages[n]),
+            "total": total,
+            "searchResults": self.pages[n],
+        }
         return 200, {"data": {"scrollAcrossEntities": result}}
 
 
@@ -200,6 +207,26 @@ def test_server_error_and_timeout(server: tuple[str, FakeDataHub], monkeypatch: 
     fake.mode = "slow"
     with pytest.raises(DataHubError, match="timed out"):
         _connector(url, monkeypatch, timeout_seconds=0.2).extract(None)
+
+
+def test_a_scroll_ending_short_of_its_total_fails(
+    server: tuple[str, FakeDataHub], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whole for GraphQL: every page answered without errors and the search's total reached."""
+    url, fake = server
+    fake.mode = "short"
+    conn = _connector(url, monkeypatch, page_size=20)
+    cursor: str | None = None
+    pages = 0
+    n = sum(len(p) for p in fake.pages)
+    with pytest.raises(DataHubError, match=rf"scroll ended after {n} of {n + 5} entities"):
+        while True:
+            page = conn.extract(cursor)
+            pages += 1
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+    assert pages == len(fake.pages) - 1  # it failed on the last page, not before
 
 
 def test_unreachable_server(monkeypatch: pytest.MonkeyPatch) -> None:

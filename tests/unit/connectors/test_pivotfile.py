@@ -9,6 +9,7 @@ import pytest
 
 from config import CatalogConfig
 from connectors.base import Connector, Rejected
+from connectors.files import SourceIncomplete
 from connectors.pivotfile import PivotFileConnector
 from connectors.registry import ConnectorError, build_connector, connector_class, known_connectors
 
@@ -78,8 +79,10 @@ def test_bad_lines_are_rejected_with_file_and_line(tmp_path: Path) -> None:
     assert connector.report.rejected == 3
 
 
-def test_no_matching_files_yields_an_empty_page(tmp_path: Path) -> None:
-    connector = build_connector(_catalog(["nothing/*.jsonl"]), base_dir=tmp_path)
+def test_no_matching_files_fails_unless_allow_empty(tmp_path: Path) -> None:
+    with pytest.raises(SourceIncomplete, match=r"pattern 'nothing/\*.jsonl' matches no file"):
+        build_connector(_catalog(["nothing/*.jsonl"]), base_dir=tmp_path).extract(None)
+    connector = build_connector(_catalog(["nothing/*.jsonl"], allow_empty=True), base_dir=tmp_path)
     page = connector.extract(None)
     assert page.records == [] and page.next_cursor is None
 

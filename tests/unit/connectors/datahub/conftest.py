@@ -11,6 +11,7 @@ from config import CatalogConfig
 from connectors.datahub import DataHubConnector
 from connectors.datahub.common import MappingContext
 from connectors.datahub.files import build_index, read_units
+from connectors.files import take_snapshot
 from connectors.registry import build_connector
 
 EXAMPLES = Path(__file__).resolve().parents[4] / "examples" / "datahub"
@@ -35,7 +36,7 @@ def connector(source: dict[str, Any], *, base_dir: Path = EXAMPLES, **extra: Any
 @pytest.fixture(scope="session")
 def example_entities() -> dict[str, dict[str, Any]]:
     """Every entity record of the example files, by URN (aspects merged across records and files)."""
-    index = build_index(sorted(EXAMPLES.glob("*.json")))
+    index = build_index(list(take_snapshot(["*.json"], EXAMPLES).files))
     records = read_units(index, 0, len(index.units))
     return {r["urn"]: r for r in records if "urn" in r}
 

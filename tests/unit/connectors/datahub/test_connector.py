@@ -11,6 +11,7 @@ import pytest
 
 from connectors.base import Deletion, Rejected
 from connectors.datahub import DataHubConnector
+from connectors.files import SourceIncomplete
 from connectors.registry import ConnectorError, build_connector, connector_class
 from pivot import PivotAssetItem, PivotGlossaryItem
 
@@ -68,13 +69,13 @@ def test_items_are_complete_whatever_the_page_size(page_size: int) -> None:
 def test_cursor_resumes_at_the_next_entity() -> None:
     conn = connector({"files": ["glossary.json"], "page_size": 4})
     first = conn.extract(None)
-    assert first.next_cursor == "4"
-    again = connector({"files": ["glossary.json"], "page_size": 4}).extract("4")
+    assert first.next_cursor is not None and first.next_cursor.startswith("4@")
+    again = connector({"files": ["glossary.json"], "page_size": 4}).extract(first.next_cursor)
     assert next(r["urn"] for r in again.records) not in [r["urn"] for r in first.records]
 
 
 def test_no_matching_file_is_an_error_not_an_empty_catalog(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="no DataHub file matches"):
+    with pytest.raises(SourceIncomplete, match=r"pattern '\*.json' matches no file"):
         connector({"files": ["*.json"]}, base_dir=tmp_path).extract(None)
 
 
@@ -283,3 +284,35 @@ def test_push_batch_with_several_events_of_one_entity_yields_one_item() -> None:
     (item,) = conn.transform(records)
     assert isinstance(item, PivotGlossaryItem)
     assert item.description == "v2" and [o.id for o in item.owners] == ["ana@example.com"]
+
+
+def test_a_file_changed_between_pages_fails_the_run_naming_it(tmp_path: Path) -> None:
+    records = json.loads((EXAMPLES / "glossary.json").read_text())
+    (tmp_path / "g.json").write_text(json.dumps(records, indent=2))
+    conn = connector({"files": ["g.json"], "page_size": 3}, base_dir=tmp_path)
+    snapshot = conn.snapshot()
+    first = conn.extract(None, snapshot=snapshot)
+    assert first.next_cursor is not None
+    (tmp_path / "g.json").write_text(json.dumps(records[:-2], indent=2))
+    with pytest.raises(SourceIncomplete, match=r"g\.json: changed during the run: size"):
+        conn.extract(first.next_cursor, snapshot=snapshot)
+    with pytest.raises(SourceIncomplete, match="cursor's snapshot is not this one"):
+        conn.extract(first.next_cursor)  # a fresh snapshot: the cursor belongs to the run's old one
+
+
+def test_undecodable_records_are_rejected_with_their_locator(tmp_path: Path) -> None:
+    records = json.loads((EXAMPLES / "glossary.json").read_text())
+    deep = '{"entityUrn": "urn:li:tag:x", "aspect": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    (tmp_path / "g.jsonl").write_bytes(
+        b"".join(json.dumps(r).encode() + b"\n" for r in records)
+        + deep.encode()
+        + b'\n{"entityUrn": "urn:li:tag:caf\xe9", "aspectName": "tagKey", "aspect": {"json": {}}}\n'
+    )
+    results, _ = _drain(connector({"files": ["g.jsonl"], "email_domain": "example.com"}, base_dir=tmp_path))
+    rejected = [r for r in results if isinstance(r, Rejected)]
+    assert len([r for r in results if not isinstance(r, Rejected)]) == 9
+    n = len(records)
+    assert [(r.where, r.reason) for r in rejected] == [
+        (f"g.jsonl:{n + 1} (record {n + 1})", "JSON nested deeper than 64 levels"),
+        (f"g.jsonl:{n + 2} (record {n + 2})", f"not valid UTF-8 (line {n + 2})"),
+    ]
