@@ -28,6 +28,8 @@ from pydantic import (
     model_validator,
 )
 
+from entities import operations
+
 __all__ = [
     "ABANDONED_ERROR",
     "MAX_COMPLETE_RUNS",
@@ -227,27 +229,15 @@ _REQUESTS: Final[dict[str, type[Operation]]] = {
 OPERATION_NAMES: Final = tuple(_REQUESTS)
 
 
-class InvalidOperationError(ValueError):
-    """An entity operation name or payload is invalid; raised before any state is touched."""
+class InvalidOperationError(operations.InvalidOperationError):
+    """A catalog operation name or payload is invalid; raised before any state is touched."""
 
-    def __init__(self, operation: str, message: str) -> None:
-        super().__init__(f"catalog operation {operation!r}: {message}")
-        self.operation = operation
+    machine: ClassVar[str] = "catalog"
 
 
 def parse_operation(name: str, payload: Any) -> Operation:
     """Validate an operation name and its JSON payload (an object, or ``None`` for ``get``)."""
-    cls = _REQUESTS.get(name)
-    if cls is None:
-        raise InvalidOperationError(name, f"unknown operation; expected one of {', '.join(OPERATION_NAMES)}")
-    if payload is None:
-        payload = {}
-    if not isinstance(payload, Mapping):
-        raise InvalidOperationError(name, f"payload must be a JSON object, got {type(payload).__name__}")
-    try:
-        return cls.model_validate(payload)
-    except ValueError as exc:  # pydantic's ValidationError
-        raise InvalidOperationError(name, f"invalid payload: {exc}") from exc
+    return operations.parse_request(_REQUESTS, name, payload, InvalidOperationError)
 
 
 AckReason = Literal["already_current", "already_recorded"]

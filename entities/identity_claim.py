@@ -12,12 +12,13 @@ then :func:`apply`, then store ``new_state.to_json()`` or destruct.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Final, Literal, assert_never
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+from entities import operations
 
 __all__ = [
     "OPERATION_NAMES",
@@ -111,27 +112,15 @@ class ClaimResult(_Frozen):
         return f"owned by catalog {self.owner_catalog!r} (external id {self.owner_external_id!r})"
 
 
-class InvalidOperationError(ValueError):
-    """An operation name or payload is invalid; raised before any state is touched."""
+class InvalidOperationError(operations.InvalidOperationError):
+    """A identity_claim operation name or payload is invalid; raised before any state is touched."""
 
-    def __init__(self, operation: str, message: str) -> None:
-        super().__init__(f"identity_claim operation {operation!r}: {message}")
-        self.operation = operation
+    machine: ClassVar[str] = "identity_claim"
 
 
 def parse_operation(name: str, payload: Any) -> Operation:
     """Validate an operation name and its JSON payload into a typed request."""
-    cls = _REQUESTS.get(name)
-    if cls is None:
-        raise InvalidOperationError(name, f"unknown operation; expected one of {', '.join(OPERATION_NAMES)}")
-    if payload is None:
-        payload = {}
-    if not isinstance(payload, Mapping):
-        raise InvalidOperationError(name, f"payload must be a JSON object, got {type(payload).__name__}")
-    try:
-        return cls.model_validate(payload)
-    except ValueError as exc:
-        raise InvalidOperationError(name, f"invalid payload: {exc}") from exc
+    return operations.parse_request(_REQUESTS, name, payload, InvalidOperationError)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from typing import Annotated, Any, ClassVar, Final, Literal, Self, assert_never
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from entities import operations
 from entities.keys import encode_key
 
 __all__ = [
@@ -211,12 +212,10 @@ _REQUESTS: Final[dict[str, type[Operation]]] = {
 OPERATION_NAMES: Final = tuple(_REQUESTS)
 
 
-class InvalidOperationError(ValueError):
-    """An entity operation name or payload is invalid; raised before any state is touched."""
+class InvalidOperationError(operations.InvalidOperationError):
+    """A sync_state operation name or payload is invalid; raised before any state is touched."""
 
-    def __init__(self, operation: str, message: str) -> None:
-        super().__init__(f"sync_state operation {operation!r}: {message}")
-        self.operation = operation
+    machine: ClassVar[str] = "sync_state"
 
 
 def parse_operation(name: str, payload: Any, *, entity_key: str | None = None) -> Operation:
@@ -226,17 +225,7 @@ def parse_operation(name: str, payload: Any, *, entity_key: str | None = None) -
     With ``entity_key``, a ``begin`` must name the object the entity is keyed by, so a state can never be
     created under another object's key.
     """
-    cls = _REQUESTS.get(name)
-    if cls is None:
-        raise InvalidOperationError(name, f"unknown operation; expected one of {', '.join(OPERATION_NAMES)}")
-    if payload is None:
-        payload = {}
-    if not isinstance(payload, Mapping):
-        raise InvalidOperationError(name, f"payload must be a JSON object, got {type(payload).__name__}")
-    try:
-        operation = cls.model_validate(payload)
-    except ValueError as exc:  # pydantic's ValidationError
-        raise InvalidOperationError(name, f"invalid payload: {exc}") from exc
+    operation = operations.parse_request(_REQUESTS, name, payload, InvalidOperationError)
     if isinstance(operation, BeginRequest) and entity_key is not None:
         key = encode_key(operation.catalog, operation.kind, operation.external_id)
         if key != entity_key:

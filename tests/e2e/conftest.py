@@ -7,6 +7,8 @@ registers its timer and Event Hub functions from it when it loads (as in Azure).
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -119,6 +121,20 @@ os.environ["CATALOGS_FILE"] = str(CATALOGS_FILE)
 def app(tmp_path: Path) -> Iterator[LocalApp]:
     with LocalApp(data_dir=tmp_path / "state", catalogs_file=CATALOGS_FILE) as local:
         yield local
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m localdev ARGS`` in a child process from the repository root, as an operator runs it (the
+    session's CATALOGS_FILE removed, so only ``--catalogs`` chooses the catalogs)."""
+    return subprocess.run(
+        [sys.executable, "-m", "localdev", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={k: v for k, v in os.environ.items() if k != "CATALOGS_FILE"},
+        check=False,
+    )
 
 
 def source_dir(catalog: str) -> Path:

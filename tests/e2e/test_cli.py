@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
+
+from tests.e2e.conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 COUNTERS = {"created", "updated", "unchanged", "skipped", "failed", "deleted", "repaired"}
 
 
 def _cli(*args: str) -> tuple[int, Any]:
-    result = subprocess.run(
-        [sys.executable, "-m", "localdev", *args, "--catalogs", "catalogs.yaml", "--json"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={k: v for k, v in os.environ.items() if k != "CATALOGS_FILE"},
-        check=False,
-    )
+    result = run_cli(*args, "--catalogs", "catalogs.yaml", "--json")
     return result.returncode, json.loads(result.stdout) if result.stdout.strip() else result.stderr
 
 

@@ -4,13 +4,10 @@ cleanup and the CLI with a clear error, gets no timer or Event Hub trigger, and 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from localdev.session import LocalApp
-from tests.e2e.conftest import CATALOGS_FILE, source_dir, writes
+from tests.e2e.conftest import CATALOGS_FILE, run_cli, source_dir, writes
 from tests.e2e.dataset import catalog_items, write
 from triggers.names import event_function_name, timer_function_name
 
@@ -54,15 +51,7 @@ def test_disabled_catalog_refuses_every_start_and_writes_nothing(app: LocalApp) 
 
 def test_cli_sync_of_a_disabled_catalog_is_a_clear_error(tmp_path: Path) -> None:
     args = ["sync", CATALOG, "--catalogs", str(CATALOGS_FILE), "--data-dir", str(tmp_path), "--json"]
-    result = subprocess.run(
-        [sys.executable, "-m", "localdev", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={k: v for k, v in os.environ.items() if k != "CATALOGS_FILE"},
-        check=False,
-    )
+    result = run_cli(*args)
     assert result.returncode == 1, result
     assert "CatalogDisabled" in result.stderr and "enabled: false" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""

@@ -8,15 +8,12 @@ without classifications failed every ``federation_dataset`` asset (``ATLAS-400-0
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from localdev.purview.testing import pyapacheatlas_client
 from localdev.session import LocalApp
-from tests.e2e.conftest import source_dir, sync
+from tests.e2e.conftest import run_cli, source_dir, sync
 from tests.e2e.dataset import write
 
 CATALOG = "e2e-types"
@@ -86,15 +83,7 @@ def _typedef_calls(stats: dict[str, Any]) -> int:
 
 def _cli_sync(catalogs: Path, data_dir: Path) -> tuple[int, dict[str, Any], str]:
     command = ["sync", "cli-types", "--catalogs", str(catalogs), "--data-dir", str(data_dir), "--json"]
-    result = subprocess.run(
-        [sys.executable, "-m", "localdev", *command],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={k: v for k, v in os.environ.items() if k != "CATALOGS_FILE"},
-        check=False,
-    )
+    result = run_cli(*command)
     return result.returncode, json.loads(result.stdout), result.stderr
 
 
