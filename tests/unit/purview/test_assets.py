@@ -220,3 +220,33 @@ def test_an_adopted_asset_whose_source_drops_a_column_loses_only_the_syncs_assig
     assert work.classifications.remove == {"id": {"KEY"}}
     assert work.target_guid("id") == "g-id"
     assert "KEY@id" not in work.classifications.owned
+
+
+def test_writing_an_adopted_asset_whose_columns_exist_records_their_guids() -> None:
+    """A scan made the table with the same columns: the adopted column payloads carry no ``name`` (the sync
+    never renames), and the write must still attribute each returned guid to its column (no KeyError)."""
+    from purview.client import PurviewHttp
+    from purview.reads import GuidCache
+    from purview.writes import write_assets
+    from tests.unit.purview.fakes import ScriptedSession, response
+
+    pivot = item(
+        columns=[
+            {"name": "id", "data_type": "bigint", "classification_items": ["KEY"]},
+            {"name": "email", "data_type": "varchar", "glossary_items": ["t1"]},
+        ]
+    )
+    work = work_for(pivot, foreign(item()))
+    assert work.adopted and work.write_columns == [0]
+    assert "name" not in work.payloads()[-1]["attributes"]
+
+    def handler(method: str, url: str, params: Any, body: Any) -> Any:
+        if url.endswith("/entity/bulk") and method == "POST":
+            guids = {e["guid"]: f"new-{e['attributes']['qualifiedName']}" for e in body["entities"]}
+            return response(200, {"guidAssignments": guids})
+        return response(200, {})
+
+    http = PurviewHttp("http://p", session=ScriptedSession(handler=handler), capacity_units=None)
+    write_assets(http, [work], max_entities=100, cache=GuidCache())
+    assert work.ok, work.error
+    assert work.column_guids["id"].endswith("#id")
