@@ -115,6 +115,7 @@ catalogs:
   # --- review: ownership under hostile conditions ---
   - name: e2e-rev-a
     connector: pivotfile
+    mode: both
     schedule: null
     source: {{files: ["e2e-rev-a/*.jsonl"]}}
     deletion: {{retention_days: 0, min_complete_runs: 1, max_delete_fraction: 1.0}}
@@ -126,6 +127,7 @@ catalogs:
     deletion: {{retention_days: 0, min_complete_runs: 1, max_delete_fraction: 1.0}}
   - name: e2e-rev-c
     connector: pivotfile
+    mode: both
     schedule: null
     source: {{files: ["e2e-rev-c/*.jsonl"]}}
 """

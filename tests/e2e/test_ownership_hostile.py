@@ -131,3 +131,44 @@ def test_an_adopted_asset_whose_item_changes_qualified_name_loses_the_syncs_mark
     app.start_and_wait("cleanup", params={"catalog": "e2e-rev-a"})
     scanned = _held(client, old_qn)
     assert scanned is not None and scanned["labels"] == [] and scanned["custom"] == {}
+
+
+def _push(app: LocalApp, catalog: str, records: list[dict[str, Any]]) -> dict[str, Any]:
+    import json
+
+    posted = app.post_body(f"catalogs/{catalog}/events", json.dumps(records))
+    assert posted.status_code == 202, posted.text
+    output: dict[str, Any] = app.wait(posted.json()["id"])["output"]
+    return output
+
+
+def test_a_push_batch_for_an_identity_another_catalog_owns_fails_alone(app: LocalApp) -> None:
+    assert app.emulator is not None
+    client = pyapacheatlas_client(app.emulator.url)
+    a_item = _plain("e2e-rev-a", 6)
+    write(source_dir("e2e-rev-a"), [a_item], files=1)
+    assert sync(app, "e2e-rev-a")["counts"]["asset"]["created"] == 1
+    before = _held(client, a_item["qualified_name"])
+    intruder = _plain("e2e-rev-c", 20, qualified_name=a_item["qualified_name"], description="pushed over")
+    batch = _push(app, "e2e-rev-c", [intruder, _plain("e2e-rev-c", 21)])
+    assert batch["counts"]["asset"]["failed"] == 1 and batch["counts"]["asset"]["created"] == 1, batch
+    assert any("tbl20" in e and "owned by catalog 'e2e-rev-a'" in e for e in batch["errors"]), batch["errors"]
+    assert _held(client, a_item["qualified_name"]) == before
+    gone = _push(app, "e2e-rev-c", [{"delete": {"kind": "asset", "external_id": "tbl20"}}])
+    assert gone["status"] == "completed" and _held(client, a_item["qualified_name"]) == before
+
+
+def test_a_former_owners_delete_marker_leaves_an_asset_taken_over_by_adopt_from(app: LocalApp) -> None:
+    assert app.emulator is not None
+    client = pyapacheatlas_client(app.emulator.url)
+    a_item = _plain("e2e-rev-a", 7)
+    write(source_dir("e2e-rev-a"), [a_item, _plain("e2e-rev-a", 8)], files=1)
+    assert sync(app, "e2e-rev-a")["counts"]["asset"]["created"] == 2
+    b_item = _plain("e2e-rev-b", 30, qualified_name=a_item["qualified_name"], description="B's now")
+    write(source_dir("e2e-rev-b"), [b_item], files=1)
+    assert sync(app, "e2e-rev-b")["counts"]["asset"]["failed"] == 0
+    taken = _held(client, a_item["qualified_name"])
+    marker = _push(app, "e2e-rev-a", [{"delete": {"kind": "asset", "external_id": "tbl7"}}])
+    assert marker["status"] == "completed", marker
+    assert _held(client, a_item["qualified_name"]) == taken
+    assert app.get("catalogs/e2e-rev-a/objects/asset/tbl7").status_code == 404
