@@ -172,3 +172,21 @@ def test_a_former_owners_delete_marker_leaves_an_asset_taken_over_by_adopt_from(
     assert marker["status"] == "completed", marker
     assert _held(client, a_item["qualified_name"]) == taken
     assert app.get("catalogs/e2e-rev-a/objects/asset/tbl7").status_code == 404
+
+
+def test_a_skipped_foreign_asset_stays_untouched_by_verify_full_and_source_changes(app: LocalApp) -> None:
+    assert app.emulator is not None
+    client = pyapacheatlas_client(app.emulator.url)
+    foreign = _plain("e2e-skip", 40)
+    attributes = {"qualifiedName": foreign["qualified_name"], "name": "theirs", "description": "x"}
+    client.upload_entities([{"typeName": TABLE, "guid": "-1", "attributes": attributes}])
+    before = _held(client, foreign["qualified_name"])
+    write(source_dir("e2e-skip"), [foreign], files=1)
+    assert sync(app, "e2e-skip")["counts"]["asset"]["skipped"] == 1
+    for params in ({"verify": "true"}, {"full": "true"}):
+        run = sync(app, "e2e-skip", **params)
+        assert run["counts"]["asset"]["skipped"] == 1, (params, run["counts"]["asset"])
+        assert _held(client, foreign["qualified_name"]) == before, params
+    write(source_dir("e2e-skip"), [{**foreign, "description": "changed at the source"}], files=1)
+    assert sync(app, "e2e-skip")["counts"]["asset"]["skipped"] == 1
+    assert _held(client, foreign["qualified_name"]) == before
