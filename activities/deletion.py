@@ -80,6 +80,40 @@ async def _forget(
         )
 
 
+async def _owned_elsewhere(client: df.DurableOrchestrationClient, state: dict[str, Any]) -> bool:
+    """Whether the object's Purview identity is now claimed by another object (another catalog took it over
+    with ``adopt_from``): then the entity is no longer this object's to delete or strip."""
+    identity = state.get("identity")
+    if not identity or "|" not in identity:
+        return False
+    claim = await read_entity(client, "identity_claim", identity_key(*identity.split("|", 1)))
+    if isinstance(claim, str):
+        claim = json.loads(claim)
+    if not isinstance(claim, dict):
+        return False
+    return (claim.get("catalog"), claim.get("external_id")) != (
+        state.get("catalog"),
+        state.get("external_id"),
+    )
+
+
+async def _in_purview(
+    client: df.DurableOrchestrationClient, states: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The states whose Purview object is still theirs to delete (or release)."""
+    mine = []
+    for state in states:
+        if await _owned_elsewhere(client, state):
+            logger.info(
+                "%s: %s is owned by another object now; not deleted",
+                state.get("catalog"),
+                state.get("identity"),
+            )
+            continue
+        mine.append(state)
+    return mine
+
+
 @bp.activity_trigger(input_name="request")
 @bp.durable_client_input(client_name="client")
 async def find_stale(request: dict[str, Any], client: df.DurableOrchestrationClient) -> dict[str, Any]:
@@ -134,7 +168,8 @@ async def delete_stale(request: dict[str, Any], client: df.DurableOrchestrationC
         if cutoff is not None and seen is not None and seen >= cutoff:
             continue
         still_stale.append((entry, state))
-    failed = await resources.run_blocking(_delete_in_purview, [state for _, state in still_stale])
+    mine = await _in_purview(client, [state for _, state in still_stale])
+    failed = await resources.run_blocking(_delete_in_purview, mine)
     deleted = 0
     for entry, state in still_stale:
         if state.get("purview_guid") in failed:
@@ -180,7 +215,8 @@ async def delete_objects(request: dict[str, Any], client: df.DurableOrchestratio
         sample = [key for _, key, _ in targets[:20]]
         held = {"count": len(targets), "message": guard.message, "fraction": guard.fraction, "sample": sample}
         return {"deleted": {}, "unknown": unknown, "failed": 0, "errors": [], "held": held}
-    failed = await resources.run_blocking(_delete_in_purview, [state for _, _, state in targets])
+    mine = await _in_purview(client, [state for _, _, state in targets])
+    failed = await resources.run_blocking(_delete_in_purview, mine)
     deleted: dict[str, int] = {}
     for kind, key, state in targets:
         if state["purview_guid"] in failed:

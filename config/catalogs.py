@@ -360,6 +360,7 @@ def parse_catalogs(
             )
         valid.append(catalog)
     found += _check_unique(entries if isinstance(entries, list) else [], node)
+    found += _check_adopt_from(valid, entries if isinstance(entries, list) else [])
     if found:
         problems = [_problem(f, file=file, node=node, entries=entries) for f in found]
         problems.sort(key=lambda p: p.line or 0)
@@ -392,6 +393,20 @@ def _check_unique(entries: list[Any], node: Any) -> Iterator[tuple[Loc, int | No
             lines = (_yaml.line_of(node, ("catalogs", first[name])), _yaml.line_of(node, ("catalogs", i)))
             yield ("catalogs", i, "name"), None, _duplicate_message(name, first[name], i, lines)
         first.setdefault(name, i)
+
+
+def _check_adopt_from(
+    catalogs: list[CatalogConfig], entries: list[Any]
+) -> Iterator[tuple[Loc, int | None, str]]:
+    """Ownership moves one way: two catalogs adopting from each other would take an identity back and forth
+    on every write. (A name of no configured catalog is fine: a removed catalog's claims can be adopted.)"""
+    adopts = {c.name: set(c.adopt_from) - {c.name} for c in catalogs}
+    position = {e.get("name"): i for i, e in enumerate(entries) if isinstance(e, dict)}
+    for catalog in catalogs:
+        for other in sorted(adopts[catalog.name]):
+            if catalog.name in adopts.get(other, set()) and catalog.name > other:
+                where = ("catalogs", position.get(catalog.name, 0), "adopt_from")
+                yield where, None, f"'{other}' adopts from '{catalog.name}' too; ownership must move one way"
 
 
 def _problem(finding: tuple[Loc, int | None, str], *, file: str, node: Any, entries: Any) -> Problem:

@@ -8,7 +8,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["claim_request", "counter_of", "identity_text", "needs_claim", "refusal"]
+__all__ = [
+    "claim_request",
+    "counter_of",
+    "dry_refusal",
+    "identity_text",
+    "needs_claim",
+    "refusal",
+    "released_identity",
+]
 
 _REWRITE_REASONS = frozenset({"verify", "full"})
 
@@ -21,12 +29,33 @@ def identity_text(identity: Mapping[str, str] | None) -> str | None:
 
 
 def needs_claim(key: Mapping[str, Any], begun: Mapping[str, Any]) -> bool:
-    """An asset about to be written whose sync state does not yet hold the claim of its current identity."""
-    return (
-        begun.get("decision") == "proceed"
-        and bool(key.get("identity"))
-        and (begun.get("identity") != identity_text(key["identity"]))
-    )
+    """Every asset about to be written claims its identity, even one its sync state says it holds: the
+    claim may have moved since (another catalog's ``adopt_from``), and then the former owner must neither
+    write the asset nor, later, delete it. A claim still held answers ``same_owner`` (one entity call, no
+    Purview call); unchanged objects are not written, so a plain run stays free."""
+    return begun.get("decision") == "proceed" and bool(key.get("identity"))
+
+
+def released_identity(key: Mapping[str, Any], begun: Mapping[str, Any]) -> str | None:
+    """The identity a granted claim frees: the one the sync state held before the item moved to another
+    type or qualifiedName (None when it did not move)."""
+    old = begun.get("identity")
+    return old if old and old != identity_text(key.get("identity")) else None
+
+
+def dry_refusal(
+    request: Mapping[str, Any], key: Mapping[str, Any], claim: Mapping[str, Any] | None
+) -> str | None:
+    """What a dry run reports for an asset whose identity another object owns (the real run would refuse
+    its claim), or None: no claim yet, this object's own, or one its catalog may adopt from."""
+    if not claim or not key.get("identity"):
+        return None
+    owner = (claim.get("catalog"), claim.get("external_id"))
+    if owner == (request["catalog"], key["external_id"]):
+        return None
+    if owner[0] != request["catalog"] and owner[0] in (key["identity"].get("adopt_from") or ()):
+        return None
+    return refusal({"owner_catalog": owner[0], "owner_external_id": owner[1]})
 
 
 def claim_request(request: Mapping[str, Any], key: Mapping[str, Any], now: str) -> dict[str, Any]:

@@ -18,7 +18,15 @@ import azure.durable_functions as df
 
 from activities.upsert import chunk_keys, upsert_batch
 from entities.keys import identity_key
-from orchestrators.ownership import claim_request, counter_of, identity_text, needs_claim, refusal
+from orchestrators.ownership import (
+    claim_request,
+    counter_of,
+    dry_refusal,
+    identity_text,
+    needs_claim,
+    refusal,
+    released_identity,
+)
 from orchestrators.policy import busy_retry, chunk
 from orchestrators.summary import add_error, empty_summary, tally
 
@@ -64,6 +72,21 @@ def upsert_chunk(context: df.DurableOrchestrationContext) -> Any:
         states = yield context.task_all([context.call_entity(_entity(k["entity_key"]), "get") for k in keys])
         for key, state in zip(keys, states, strict=True):
             decisions[key["sync_key"]] = _dry_decision(key, state)
+        owned = [k for k in keys if k.get("identity")]  # the plan shows what the claim would refuse
+        claims = (
+            (
+                yield context.task_all(
+                    [context.call_entity(_claim_entity(k["identity"]), "get") for k in owned]
+                )
+            )
+            if owned
+            else []
+        )
+        for k, claim in zip(owned, claims, strict=True):
+            if reason := dry_refusal(request, k, claim):
+                decisions[k["sync_key"]] = {"decision": "refused", "reason": reason}
+                tally(summary, k["kind"], "failed")
+                add_error(summary, f"{k['sync_key']}: {reason}")
     else:
         pending, retries = keys, 0
         while pending:
@@ -137,8 +160,7 @@ def upsert_chunk(context: df.DurableOrchestrationContext) -> Any:
                     "fail",
                     {"correlation_id": request["run_id"], "error": reason, "now": now},
                 )
-            elif decisions[k["sync_key"]].get("identity"):  # renamed: the old identity is free again
-                old = decisions[k["sync_key"]]["identity"]
+            elif old := released_identity(k, decisions[k["sync_key"]]):  # renamed: the old one is free
                 context.signal_entity(
                     df.EntityId("identity_claim", identity_key(*old.split("|", 1))),
                     "release",

@@ -166,8 +166,10 @@ def _adopt(work: AssetWork, policy: str) -> bool:
     if current is None:
         work.origin = "created"
         return True
-    if work.prior.guid is not None or work.prior.origin is not None:
-        return True  # written before: its origin is known (older states without one were created)
+    if work.prior.guid == current.guid and work.prior.origin in (None, "created", "adopted"):
+        return True  # the entity it wrote before: its origin is known (older states without one were created)
+    # Otherwise decide afresh: a renamed item (or one whose entity was replaced) may land on someone else's
+    # asset, and a skipped one must stay unwritten for as long as the policy says skip.
     if catalog_of(current.entity) == work.item.catalog:
         work.origin = "created"
         return True
@@ -254,11 +256,20 @@ def _decide(work: AssetWork, guid_of: Any, context: AssetContext = _DEFAULT_CONT
                 work.relationship_guids[(name, term)] = rel
             have_classes[name] = current_classifications(child)
         for qn, child in sorted(current.children.items()):
-            if qn not in wanted_qns and not work.adopted:  # an adopted asset keeps the columns others gave it
+            if qn in wanted_qns:
+                continue
+            name = qn.removeprefix(f"{work.item.qualified_name}#")
+            if not work.adopted:
                 work.delete_columns[qn] = str(child["guid"])
-                work.diffs.append(
-                    FieldDiff(path=f"columns[{qn.rpartition('#')[2]}]", before="exists", after=None)
-                )
+                work.diffs.append(FieldDiff(path=f"columns[{name}]", before="exists", after=None))
+                continue
+            # an adopted asset keeps the column, but what the sync assigned to it is taken back
+            work.column_guids[name] = str(child["guid"])
+            meanings = current_meanings(child)
+            have_terms[name] = set(meanings)
+            for term, rel in meanings.items():
+                work.relationship_guids[(name, term)] = rel
+            have_classes[name] = current_classifications(child)
         have_collection = str(current.entity.get("collectionId") or "")
         if work.collection and have_collection.lower() != work.collection.lower() and not work.adopted:
             work.move = True

@@ -49,8 +49,8 @@ def _apply(batch: Batch, assigned: dict[str, str], by_key: dict[str, AssetWork],
         qualified_name = entity["attributes"]["qualifiedName"]
         if qualified_name == work.item.qualified_name and entity["typeName"] == work.item.type_name:
             work.guid = guid
-        else:
-            work.column_guids[str(entity["attributes"]["name"])] = guid
+        else:  # a column: its name from its qualifiedName (an adopted column's payload carries no name)
+            work.column_guids[qualified_name.removeprefix(f"{work.item.qualified_name}#")] = guid
 
 
 def _units(works: Sequence[AssetWork]) -> list[Unit]:

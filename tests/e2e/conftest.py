@@ -112,6 +112,24 @@ catalogs:
     schedule: null
     glossary: DataHub bad records
     source: {{files: ["e2e-datahub-bad/*.json"], email_domain: example.com}}
+  # --- review: ownership under hostile conditions ---
+  - name: e2e-rev-a
+    connector: pivotfile
+    mode: both
+    schedule: null
+    source: {{files: ["e2e-rev-a/*.jsonl"]}}
+    deletion: {{retention_days: 0, min_complete_runs: 1, max_delete_fraction: 1.0}}
+  - name: e2e-rev-b
+    connector: pivotfile
+    schedule: null
+    adopt_from: [e2e-rev-a]
+    source: {{files: ["e2e-rev-b/*.jsonl"]}}
+    deletion: {{retention_days: 0, min_complete_runs: 1, max_delete_fraction: 1.0}}
+  - name: e2e-rev-c
+    connector: pivotfile
+    mode: both
+    schedule: null
+    source: {{files: ["e2e-rev-c/*.jsonl"]}}
 """
 )
 os.environ["CATALOGS_FILE"] = str(CATALOGS_FILE)

@@ -316,3 +316,19 @@ def test_repository_commented_example_is_valid() -> None:
     start = next(i for i, line in enumerate(example) if line.startswith("  - name: corp-datahub"))
     config = parse_catalogs("catalogs:\n" + "\n".join(example[start:]) + "\n", known_connectors=KNOWN)
     assert config.get("corp-datahub").source["token_setting"] == "DATAHUB_TOKEN"
+
+
+def test_mutual_adopt_from_is_refused() -> None:
+    """Two catalogs adopting from each other would take an identity back and forth on every write, each
+    overwriting the other's asset: ownership must move one way only."""
+    text = (
+        "catalogs:\n"
+        "  - {name: a, connector: dbt, schedule: null, adopt_from: [b]}\n"
+        "  - {name: b, connector: dbt, schedule: null, adopt_from: [a, gone]}\n"
+    )
+    with pytest.raises(CatalogsFileError) as info:
+        parse_catalogs(text, file="catalogs.yaml")
+    message = str(info.value)
+    assert "catalog 'b': adopt_from: 'a' adopts from 'b' too" in message
+    one_way = "catalogs:\n  - {name: a, connector: dbt, schedule: null, adopt_from: [b, gone]}\n"
+    assert parse_catalogs(one_way).get("a").adopt_from == ["b", "gone"]  # a removed catalog may be named

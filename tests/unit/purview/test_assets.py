@@ -178,3 +178,75 @@ def test_own_provenance_means_created_and_a_known_prior_keeps_its_origin() -> No
     assert work_for(pivot, as_read(pivot)).origin == "created"  # its sync state was lost
     later = work_for(pivot, foreign(pivot), PriorState(guid="g-table", origin="adopted"))
     assert later.origin is None and later.adopted
+
+
+def test_a_renamed_item_landing_on_a_foreign_asset_adopts_it_rather_than_taking_it_over() -> None:
+    """The prior guid belongs to the entity the sync wrote under the old qualifiedName; the entity found under
+    the new one is someone else's (other guid, no provenance): it must be adopted, not treated as created."""
+    pivot = item()
+    work = work_for(pivot, foreign(pivot), PriorState(guid="g-old-name", origin="created"))
+    assert work.origin == "adopted" and work.adopted
+    assert work.delete_columns == {}, "the scan's column must not be deleted"
+    assert not work.move
+
+
+def test_a_skipped_asset_stays_skipped_when_its_item_changes() -> None:
+    """existing_assets: skip means never written: a later change of the item must not write it either."""
+    from purview.assets import AssetContext
+
+    pivot = item(description="changed at the source")
+    mapped = map_asset(pivot, resolve_ref=lambda ref: EntityRef("x", "y"), resolve_term=lambda ref: TERM)
+    prior = PriorState(guid="g-table", origin="skipped")
+    work = AssetWork(pivot, prior, mapped=mapped, collection="sales", current=foreign(pivot))
+    _decide(work, {}.get, AssetContext(existing_assets="skip"))
+    assert work.origin == "skipped"
+    assert work.changes == 0 and not work.write_owner and work.delete_columns == {}
+
+
+def test_an_adopted_asset_whose_source_drops_a_column_loses_only_the_syncs_assignments_on_it() -> None:
+    """The column stays (others may use it), but the classification and term the sync put on it go, and the
+    sync state no longer lists them (else they would stay forever, unlisted)."""
+    full = item()
+    held = foreign(full)  # the sync adopted it earlier and classified id, termed email
+    prior = PriorState(
+        guid="g-table",
+        origin="adopted",
+        assigned_terms=(TERM, f"{TERM}@email"),
+        assigned_classifications=("PII", "KEY@id"),
+    )
+    dropped = item(columns=[{"name": "email", "data_type": "varchar", "glossary_items": ["t1"]}])
+    work = work_for(dropped, held, prior)
+    assert work.delete_columns == {}
+    assert work.classifications.remove == {"id": {"KEY"}}
+    assert work.target_guid("id") == "g-id"
+    assert "KEY@id" not in work.classifications.owned
+
+
+def test_writing_an_adopted_asset_whose_columns_exist_records_their_guids() -> None:
+    """A scan made the table with the same columns: the adopted column payloads carry no ``name`` (the sync
+    never renames), and the write must still attribute each returned guid to its column (no KeyError)."""
+    from purview.client import PurviewHttp
+    from purview.reads import GuidCache
+    from purview.writes import write_assets
+    from tests.unit.purview.fakes import ScriptedSession, response
+
+    pivot = item(
+        columns=[
+            {"name": "id", "data_type": "bigint", "classification_items": ["KEY"]},
+            {"name": "email", "data_type": "varchar", "glossary_items": ["t1"]},
+        ]
+    )
+    work = work_for(pivot, foreign(item()))
+    assert work.adopted and work.write_columns == [0]
+    assert "name" not in work.payloads()[-1]["attributes"]
+
+    def handler(method: str, url: str, params: Any, body: Any) -> Any:
+        if url.endswith("/entity/bulk") and method == "POST":
+            guids = {e["guid"]: f"new-{e['attributes']['qualifiedName']}" for e in body["entities"]}
+            return response(200, {"guidAssignments": guids})
+        return response(200, {})
+
+    http = PurviewHttp("http://p", session=ScriptedSession(handler=handler), capacity_units=None)
+    write_assets(http, [work], max_entities=100, cache=GuidCache())
+    assert work.ok, work.error
+    assert work.column_guids["id"].endswith("#id")
