@@ -18,8 +18,6 @@ __all__ = [
     "released_identity",
 ]
 
-_REWRITE_REASONS = frozenset({"verify", "full"})
-
 
 def identity_text(identity: Mapping[str, str] | None) -> str | None:
     """``type_name|qualifiedName`` as the sync state stores it (None for terms and classifications)."""
@@ -80,8 +78,8 @@ def refusal(answer: Mapping[str, Any]) -> str:
 
 
 def counter_of(status: str, begin_reason: str | None) -> str:
-    """The summary counter of one written item: a verify/full run's write of an object the sync state thought
-    unchanged is a repair (Purview had lost or changed it)."""
-    if begin_reason in _REWRITE_REASONS and status in ("created", "updated"):
+    """The summary counter of one written item: a verify run's write of an object the sync state thought
+    unchanged is a repair (Purview had lost or changed it). A full run rewrites everything: plain updates."""
+    if begin_reason == "verify" and status in ("created", "updated"):
         return "repaired"
     return status

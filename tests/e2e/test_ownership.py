@@ -191,6 +191,10 @@ def test_verify_repairs_deleted_and_edited_assets_and_a_plain_run_stays_free(
     assert entity_reads / len(tables) <= 0.02, entity_reads  # bulk read-back by guid, 100 per call
     assert verify["purview_calls"]["read"] <= entity_reads + 20  # + glossary and classification defs
 
+    full = sync(app, "e2e-own-a", full="true")  # rewrites every object, changed or not
+    assert full["counts"]["asset"]["updated"] == 200 and full["counts"]["asset"]["repaired"] == 0
+    assert full["purview_calls"]["write"] >= 1 and _source_state(client, items) == wanted
+
     app.stop()
     # the same sync state, pointed at an empty Purview
     with (

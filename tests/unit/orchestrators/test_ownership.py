@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from orchestrators.ownership import dry_refusal, needs_claim, released_identity
+from orchestrators.ownership import (
+    claim_request,
+    counter_of,
+    dry_refusal,
+    identity_text,
+    needs_claim,
+    refusal,
+    released_identity,
+)
 
 TABLE = {"type_name": "azure_sql_table", "qualified_name": "mssql://s/db/dbo/t"}
 KEY = {"external_id": "t", "identity": TABLE}
@@ -32,3 +40,34 @@ def test_a_dry_run_refuses_what_the_claim_would_refuse() -> None:
     assert "external id 'other'" in (dry_refusal(request, KEY, same_catalog) or "")
     adopting = {"external_id": "t", "identity": {**TABLE, "adopt_from": ["a"]}}
     assert dry_refusal(request, adopting, theirs) is None
+
+
+def test_identity_text_is_type_bar_qualified_name() -> None:
+    assert identity_text(TABLE) == "azure_sql_table|mssql://s/db/dbo/t"
+    assert identity_text(None) is None
+
+
+def test_claim_request_carries_adopt_from_and_the_item() -> None:
+    key = {"identity": {**TABLE, "adopt_from": ["legacy"]}, "external_id": "t"}
+    request = claim_request({"catalog": "shop"}, key, "2026-01-01T00:00:00+00:00")
+    assert request == {
+        **TABLE,
+        "catalog": "shop",
+        "external_id": "t",
+        "adopt_from": ["legacy"],
+        "now": "2026-01-01T00:00:00+00:00",
+    }
+
+
+def test_refusal_names_the_owner_and_the_way_out() -> None:
+    text = refusal({"owner_catalog": "sales", "owner_external_id": "orders"})
+    assert "owned by catalog 'sales' (external id 'orders')" in text and "adopt_from" in text
+
+
+def test_writes_of_verify_runs_count_as_repairs() -> None:
+    assert counter_of("updated", "verify") == "repaired"
+    assert counter_of("created", "verify") == "repaired"
+    assert counter_of("updated", "full") == "updated"  # a full run rewrites everything on purpose
+    assert counter_of("unchanged", "verify") == "unchanged"
+    assert counter_of("updated", "changed") == "updated"
+    assert counter_of("failed", "verify") == "failed"
