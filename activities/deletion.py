@@ -47,6 +47,7 @@ def _delete_in_purview(states: list[dict[str, Any]]) -> dict[str, str | None]:
                 str(state.get("catalog")),
                 terms=state.get("assigned_terms") or (),
                 classifications=state.get("assigned_classifications") or (),
+                attributes=state.get("assigned_attributes") or (),
             )
             if outcome.status == "failed":
                 failed_release[guid] = outcome.reason

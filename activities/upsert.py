@@ -183,6 +183,7 @@ def _upsert_batch(
             guid=d.get("purview_guid"),
             assigned_terms=tuple(d.get("assigned_terms") or ()),
             assigned_classifications=tuple(d.get("assigned_classifications") or ()),
+            assigned_attributes=tuple(d.get("assigned_attributes") or ()),
             origin=d.get("origin"),
         )
         for key, d in decisions.items()
@@ -237,6 +238,7 @@ def _compact(results: list[dict[str, Any]], dry: bool) -> list[dict[str, Any]]:
         "reason",
         "assigned_terms",
         "assigned_classifications",
+        "assigned_attributes",
         "action",
         "origin",
     )

@@ -122,6 +122,7 @@ class SyncState(_Frozen):
     last_error: ErrorText | None = None
     assigned_terms: Names = ()
     assigned_classifications: Names = ()
+    assigned_attributes: Names = ()  # adopted assets: custom attributes and lineage references the sync added
     attempts: int = Field(default=0, ge=0)
     origin: Origin | None = None
     identity: str | None = None
@@ -175,6 +176,7 @@ class CompleteRequest(_Frozen):
     purview_guid: Token
     assigned_terms: Names | None = None
     assigned_classifications: Names | None = None
+    assigned_attributes: Names | None = None
     origin: Origin | None = None
     identity: str | None = None
     now: UtcTime | None = None
@@ -261,6 +263,7 @@ class BeginResult(_Frozen):
     purview_guid: str | None = None
     assigned_terms: tuple[str, ...] = ()
     assigned_classifications: tuple[str, ...] = ()
+    assigned_attributes: tuple[str, ...] = ()
     origin: Origin | None = None
     identity: str | None = None
 
@@ -374,6 +377,7 @@ def _begin_result(
         purview_guid=state.purview_guid,
         assigned_terms=state.assigned_terms,
         assigned_classifications=state.assigned_classifications,
+        assigned_attributes=state.assigned_attributes,
         origin=state.origin,
         identity=state.identity,
     ).to_json()
@@ -397,6 +401,7 @@ def _complete(state: SyncState | None, op: CompleteRequest, at: datetime) -> Tra
     given = {
         "assigned_terms": op.assigned_terms,
         "assigned_classifications": op.assigned_classifications,
+        "assigned_attributes": op.assigned_attributes,
         "origin": op.origin,  # what this write found: created now, adopted now, or None (kept)
         "identity": op.identity,
     }

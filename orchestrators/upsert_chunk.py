@@ -261,6 +261,7 @@ def upsert_chunk(context: df.DurableOrchestrationContext) -> Any:
                         "purview_guid": guid,
                         "assigned_terms": result.get("assigned_terms"),
                         "assigned_classifications": result.get("assigned_classifications"),
+                        "assigned_attributes": result.get("assigned_attributes"),
                         "origin": result.get("origin"),
                         "identity": identity_text(by_key[result["sync_key"]].get("identity")),
                         "now": done,
@@ -288,6 +289,7 @@ def _lite(decision: dict[str, Any]) -> dict[str, Any]:
         "purview_guid": decision.get("purview_guid"),
         "assigned_terms": decision.get("assigned_terms") or [],
         "assigned_classifications": decision.get("assigned_classifications") or [],
+        "assigned_attributes": decision.get("assigned_attributes") or [],
         "origin": decision.get("origin"),
     }
 
@@ -302,5 +304,6 @@ def _dry_decision(key: dict[str, Any], state: dict[str, Any] | None) -> dict[str
         "purview_guid": state.get("purview_guid"),
         "assigned_terms": state.get("assigned_terms") or [],
         "assigned_classifications": state.get("assigned_classifications") or [],
+        "assigned_attributes": state.get("assigned_attributes") or [],
         "origin": state.get("origin"),
     }

@@ -19,8 +19,8 @@ from purview.client import PurviewHttp
 from purview.collections import CollectionDirectory
 from purview.errors import ItemError, PurviewError
 from purview.mapping import TERM_TYPE, ColumnSchema, EntityRef, MappedAsset, map_asset
-from purview.plan import current_classifications, current_meanings, entity_diffs, set_diff
-from purview.provenance import catalog_of
+from purview.plan import current_classifications, current_meanings, entity_diffs, related_guids, set_diff
+from purview.provenance import PROVENANCE_KEYS, catalog_of
 from purview.reads import CurrentEntity, GuidCache, fetch_entities, lookup_guids
 from purview.results import FieldDiff, Origin, PriorState
 
@@ -69,6 +69,7 @@ class AssetWork:
     relationship_guids: dict[tuple[str, str], str] = field(default_factory=dict)  # (column, term) -> rel
     changes: int = 0
     origin: Origin | None = None  # what this write found: created now, adopted now, skipped; None: as before
+    owned_attributes: set[str] = field(default_factory=set)  # adopted: custom:KEY, rel:NAME:TYPE|QN it added
 
     @property
     def adopted(self) -> bool:
@@ -188,22 +189,62 @@ def _adopt(work: AssetWork, policy: str) -> bool:
     return True
 
 
-def _managed_only(wanted: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
-    """The payload for an adopted entity: the item's non-empty attributes, its provenance added to what the
-    entity has, and nothing that would clear or replace what others wrote (contacts stay as they are)."""
+def _managed_only(
+    wanted: dict[str, Any], current: dict[str, Any], owned: frozenset[str], guid_of: Any
+) -> tuple[dict[str, Any], set[str]]:
+    """The payload for an adopted entity and what of it the sync owns from now on.
+
+    The item's non-empty attributes (not ``name``); its custom attributes only where the entity has none of
+    that key or the sync wrote it before (``owned``: ``custom:KEY``), provenance always; its labels added to
+    the entity's; list relationships (lineage ``inputs``/``outputs``) as the union of what others recorded and
+    what the sync wants, minus what the sync added earlier and no longer wants (``rel:NAME:TYPE|QN``).
+    Contacts are left as they are.
+    """
     keep = {
         k: v
         for k, v in wanted["attributes"].items()
         if v not in (None, "", []) and (k != "name" or not current)
     }
     out = {**wanted, "attributes": keep}
-    out["customAttributes"] = {
-        **(current.get("customAttributes") or {}),
-        **(wanted.get("customAttributes") or {}),
-    }
+    mine: set[str] = set()
+    have_custom = dict(current.get("customAttributes") or {})
+    custom = dict(have_custom)
+    for key, value in (wanted.get("customAttributes") or {}).items():
+        mark = f"custom:{key}"
+        if key in PROVENANCE_KEYS or key not in have_custom or mark in owned:
+            custom[key] = value
+            mine.add(mark)
+    if custom or "customAttributes" in wanted:
+        out["customAttributes"] = custom
     out["labels"] = sorted({*(current.get("labels") or ()), *(wanted.get("labels") or ())})
     out.pop("contacts", None)
-    return out
+    have_rels = current.get("relationshipAttributes") or {}
+    rels = dict(wanted.get("relationshipAttributes") or {})
+    for name, value in list(rels.items()):
+        if not isinstance(value, list) or not current:
+            continue
+        have = related_guids(have_rels.get(name))
+        wanted_guids: set[str] = set()
+        for ref in value:
+            target = EntityRef(
+                str(ref.get("typeName")), str((ref.get("uniqueAttributes") or {}).get("qualifiedName"))
+            )
+            guid = guid_of(target)
+            mark = f"rel:{name}:{target.type_name}|{target.qualified_name}"
+            if guid is None or guid not in have or mark in owned:
+                mine.add(mark)
+            if guid is not None:
+                wanted_guids.add(guid)
+        dropped = {
+            guid_of(EntityRef(*mark.split(":", 2)[2].split("|", 1)))
+            for mark in owned
+            if mark.startswith(f"rel:{name}:")
+        }
+        others = sorted(have - wanted_guids - dropped)
+        rels[name] = [*value, *({"guid": g} for g in others)]
+    if rels:
+        out["relationshipAttributes"] = rels
+    return out, mine
 
 
 def _decide(work: AssetWork, guid_of: Any, context: AssetContext = _DEFAULT_CONTEXT) -> None:
@@ -214,9 +255,15 @@ def _decide(work: AssetWork, guid_of: Any, context: AssetContext = _DEFAULT_CONT
         return
     names = [c.name for c in work.item.columns]
     if work.adopted and current is not None:
-        mapped.entity = _managed_only(mapped.entity, current.entity)
+        owned = frozenset(work.prior.assigned_attributes)
+        mapped.entity, work.owned_attributes = _managed_only(mapped.entity, current.entity, owned, guid_of)
         mapped.columns = [
-            _managed_only(payload, current.children.get(payload["attributes"]["qualifiedName"], {}))
+            _managed_only(
+                payload,
+                current.children.get(payload["attributes"]["qualifiedName"], {}),
+                frozenset(),
+                guid_of,
+            )[0]
             for payload in mapped.columns
         ]
     if current is None:

@@ -336,6 +336,7 @@ class PurviewGateway:
                     qualified_name=work.item.qualified_name,
                     assigned_terms=tuple(sorted(work.terms.owned)),
                     assigned_classifications=tuple(sorted(work.classifications.owned)),
+                    assigned_attributes=tuple(sorted(work.owned_attributes)),
                     changes=work.changes,
                     origin=work.origin,
                 )
@@ -404,11 +405,17 @@ class PurviewGateway:
 
     @_one_budget
     def release_adopted(
-        self, guid: str, catalog: str, *, terms: Sequence[str] = (), classifications: Sequence[str] = ()
+        self,
+        guid: str,
+        catalog: str,
+        *,
+        terms: Sequence[str] = (),
+        classifications: Sequence[str] = (),
+        attributes: Sequence[str] = (),
     ) -> DeleteResult:
         """Let an adopted asset go: remove the sync's terms, classifications, provenance; keep the entity."""
         try:
-            release_adopted(self.http, guid, catalog, terms, classifications)
+            release_adopted(self.http, guid, catalog, terms, classifications, attributes, cache=self.cache)
             return DeleteResult(guid=guid, status="deleted")
         except PurviewError as exc:
             return DeleteResult(guid=guid, status="failed", reason=str(exc))

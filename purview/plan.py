@@ -48,6 +48,15 @@ def _ref_entity(ref: Mapping[str, Any]) -> EntityRef | None:
     return None
 
 
+def _want_guid(ref: Mapping[str, Any], guid_of: GuidLookup) -> str | None:
+    """The guid a payload reference points to: by unique attributes, or a plain ``{"guid"}`` reference (what
+    an adopted entity keeps of the relationships others recorded)."""
+    target = _ref_entity(ref)
+    if target is not None:
+        return guid_of(target)
+    return str(ref["guid"]) if ref.get("guid") and not str(ref["guid"]).startswith("-") else None
+
+
 def _active(related: Any) -> bool:
     if not isinstance(related, Mapping):
         return False
@@ -87,7 +96,7 @@ def entity_diffs(
     for name, value in sorted((wanted.get("relationshipAttributes") or {}).items()):
         refs = value if isinstance(value, list) else [value]
         targets = [_ref_entity(r) for r in refs if isinstance(r, Mapping)]
-        want_guids = {guid_of(t) if t else None for t in targets}
+        want_guids = {_want_guid(r, guid_of) for r in refs if isinstance(r, Mapping)}
         have = related_guids(have_rels.get(name))
         if None in want_guids or want_guids != have:
             after = sorted(t.qualified_name for t in targets if t)

@@ -8,13 +8,21 @@ attributes ``federation_catalog`` and, when the item has one, ``source_url``. Th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, Final
 
-__all__ = ["CATALOG_ATTRIBUTE", "SOURCE_URL_ATTRIBUTE", "catalog_of", "label_for", "strip_provenance"]
+__all__ = [
+    "CATALOG_ATTRIBUTE",
+    "PROVENANCE_KEYS",
+    "SOURCE_URL_ATTRIBUTE",
+    "catalog_of",
+    "label_for",
+    "strip_provenance",
+]
 
 CATALOG_ATTRIBUTE: Final = "federation_catalog"
 SOURCE_URL_ATTRIBUTE: Final = "source_url"
+PROVENANCE_KEYS: Final = frozenset({CATALOG_ATTRIBUTE, SOURCE_URL_ATTRIBUTE})
 _LABEL_MAX: Final = 50  # Atlas refuses longer labels
 
 
@@ -30,12 +38,14 @@ def catalog_of(entity: Mapping[str, Any]) -> str | None:
     return str(value) if value else None
 
 
-def strip_provenance(entity: Mapping[str, Any], catalog: str) -> dict[str, Any]:
-    """The labels and custom attributes an adopted entity keeps when the sync lets it go (what it had)."""
+def strip_provenance(entity: Mapping[str, Any], catalog: str, owned: Collection[str] = ()) -> dict[str, Any]:
+    """The labels and custom attributes an adopted entity keeps when the sync lets it go: without its
+    provenance and without the custom attributes it added (``owned``: ``custom:KEY`` marks)."""
+    added = {mark.removeprefix("custom:") for mark in owned if mark.startswith("custom:")}
     custom = {
         k: v
         for k, v in (entity.get("customAttributes") or {}).items()
-        if k not in (CATALOG_ATTRIBUTE, SOURCE_URL_ATTRIBUTE)
+        if k not in PROVENANCE_KEYS and k not in added
     }
     labels = [x for x in entity.get("labels") or [] if x != label_for(catalog)]
     return {"customAttributes": custom, "labels": labels}

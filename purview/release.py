@@ -15,9 +15,10 @@ from typing import Any
 from purview.assignments import remove_classification, remove_terms
 from purview.client import PurviewHttp
 from purview.errors import NotFoundError
-from purview.mapping import split_assignment_key
-from purview.plan import current_meanings
+from purview.mapping import EntityRef, split_assignment_key
+from purview.plan import current_meanings, related_guids
 from purview.provenance import label_for, strip_provenance
+from purview.reads import GuidCache, lookup_guids
 
 __all__ = ["release_adopted"]
 
@@ -35,10 +36,18 @@ def _targets(read: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return targets
 
 
-def release_adopted(
-    http: PurviewHttp, guid: str, catalog: str, terms: Sequence[str], classifications: Sequence[str]
+def release_adopted(  # noqa: PLR0917 - what the sync state recorded, one argument each
+    http: PurviewHttp,
+    guid: str,
+    catalog: str,
+    terms: Sequence[str],
+    classifications: Sequence[str],
+    attributes: Sequence[str] = (),
+    *,
+    cache: GuidCache | None = None,
 ) -> None:
-    """Remove the sync's terms, classifications and provenance from one adopted asset (gone already: fine)."""
+    """Remove the sync's terms, classifications, custom attributes, lineage references and provenance from one
+    adopted asset (gone already: fine)."""
     try:
         read = http.atlas("GET", f"/entity/guid/{guid}", operation="entity.read")
     except NotFoundError:
@@ -57,22 +66,42 @@ def release_adopted(
         if target is not None and relationship is not None:
             remove_terms(http, term, [(str(target["guid"]), relationship)])
     entity = read["entity"]
-    kept = strip_provenance(entity, catalog)
+    kept = strip_provenance(entity, catalog, attributes)
     if label_for(catalog) in (entity.get("labels") or []):
         http.atlas(
             "DELETE", f"/entity/guid/{guid}/labels", json_body=[label_for(catalog)], operation="entity.labels"
         )
-    if kept["customAttributes"] != (entity.get("customAttributes") or {}):
-        attributes = {"qualifiedName": (entity.get("attributes") or {}).get("qualifiedName")}
-        http.atlas(
-            "POST",
-            "/entity",
-            json_body={
-                "entity": {
-                    "typeName": entity["typeName"],
-                    "attributes": attributes,
-                    "customAttributes": kept["customAttributes"],
-                }
-            },
-            operation="entity.update",
-        )
+    relationships = _relationships_kept(http, entity, attributes, cache or GuidCache())
+    if kept["customAttributes"] != (entity.get("customAttributes") or {}) or relationships:
+        body: dict[str, Any] = {
+            "typeName": entity["typeName"],
+            "attributes": {"qualifiedName": (entity.get("attributes") or {}).get("qualifiedName")},
+            "customAttributes": kept["customAttributes"],
+        }
+        if relationships:
+            body["relationshipAttributes"] = relationships
+        http.atlas("POST", "/entity", json_body={"entity": body}, operation="entity.update")
+
+
+def _relationships_kept(
+    http: PurviewHttp, entity: dict[str, Any], attributes: Sequence[str], cache: GuidCache
+) -> dict[str, list[dict[str, str]]]:
+    """List relationships (lineage) without the references the sync added: ``{name: [{"guid"}...]}`` for each
+    relationship that loses one, nothing when none does."""
+    added: dict[str, set[EntityRef]] = {}
+    for mark in attributes:
+        if mark.startswith("rel:"):
+            name, _, target = mark.removeprefix("rel:").partition(":")
+            type_name, _, qualified_name = target.partition("|")
+            added.setdefault(name, set()).add(EntityRef(type_name, qualified_name))
+    if not added:
+        return {}
+    guids = lookup_guids(http, set().union(*added.values()), cache)
+    have_rels = entity.get("relationshipAttributes") or {}
+    out: dict[str, list[dict[str, str]]] = {}
+    for name, refs in added.items():
+        have = related_guids(have_rels.get(name))
+        mine = {guids[ref] for ref in refs if ref in guids}
+        if have & mine:
+            out[name] = [{"guid": g} for g in sorted(have - mine)]
+    return out

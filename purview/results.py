@@ -42,6 +42,7 @@ class PriorState(_Frozen):
     guid: str | None = None
     assigned_terms: tuple[str, ...] = ()
     assigned_classifications: tuple[str, ...] = ()
+    assigned_attributes: tuple[str, ...] = ()
     origin: Origin | None = None
 
     @classmethod
@@ -58,6 +59,11 @@ class PriorState(_Frozen):
                 before.assigned_classifications
                 if result.assigned_classifications is None
                 else result.assigned_classifications
+            ),
+            assigned_attributes=(
+                before.assigned_attributes
+                if result.assigned_attributes is None
+                else result.assigned_attributes
             ),
         )
 
@@ -92,6 +98,11 @@ class ItemResult(_Frozen):
     error_code: str | None = None
     assigned_terms: tuple[str, ...] | None = None
     assigned_classifications: tuple[str, ...] | None = None
+    assigned_attributes: tuple[str, ...] | None = Field(
+        default=None,
+        description="On an adopted asset: the custom attributes (custom:KEY) and relationship references "
+        "(rel:NAME:TYPE|QUALIFIED_NAME) the sync added, so letting it go removes exactly those.",
+    )
     changes: int = Field(default=0, description="Purview writes made for this item (entities, assignments).")
     origin: Origin | None = Field(default=None, description="Set when this write decided it (the first one).")
 

@@ -192,13 +192,6 @@ def test_a_skipped_foreign_asset_stays_untouched_by_verify_full_and_source_chang
     assert _held(client, foreign["qualified_name"]) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an adopted process's inputs/outputs are replaced by the sync's (documented as managed fields in "
-    "sync.md), so the lineage another tool recorded is lost and never restored on release. Fix: for an "
-    "adopted entity, write list relationships as the union of what Purview holds and what the sync wants, "
-    "record the targets the sync added, and remove only those on release",
-)
 def test_an_existing_process_keeps_the_lineage_another_tool_recorded(app: LocalApp) -> None:
     from tests.e2e.dataset import process
 
@@ -222,21 +215,30 @@ def test_an_existing_process_keeps_the_lineage_another_tool_recorded(app: LocalA
     write(source_dir("e2e-rev-a"), [_plain("e2e-rev-a", 0), _plain("e2e-rev-a", 1), proc], files=1)
     run = sync(app, "e2e-rev-a")
     assert run["status"] == "completed" and run["counts"]["asset"]["failed"] == 0, run
-    held = client.get_entity(qualifiedName=proc["qualified_name"], typeName="Process")["entities"][0]
-    inputs = {
-        i.get("uniqueAttributes", {}).get("qualifiedName") or i.get("displayText")
-        for i in held["relationshipAttributes"]["inputs"]
-    }
-    assert "mssql://tool/in" in inputs or "in" in inputs, inputs
+
+    def lineage() -> dict[str, set[str]]:
+        held = client.get_entity(qualifiedName=proc["qualified_name"], typeName="Process")["entities"][0]
+        return {
+            side: {
+                str(i.get("displayText"))
+                for i in held["relationshipAttributes"][side]
+                if i.get("relationshipStatus", "ACTIVE") == "ACTIVE"
+            }
+            for side in ("inputs", "outputs")
+        }
+
+    assert lineage() == {"inputs": {"in", "table_0"}, "outputs": {"out", "table_1"}}  # the union
+    state = app.get("catalogs/e2e-rev-a/objects/asset/proc0").json()
+    assert state["origin"] == "adopted" and any(
+        m.startswith("rel:inputs:") for m in state["assigned_attributes"]
+    )
+    assert sync(app, "e2e-rev-a")["counts"]["asset"]["unchanged"] == 3  # the union is stable
+    write(source_dir("e2e-rev-a"), [_plain("e2e-rev-a", 0), _plain("e2e-rev-a", 1)], files=1)
+    assert sync(app, "e2e-rev-a")["status"] == "completed"
+    app.start_and_wait("cleanup", params={"catalog": "e2e-rev-a"})
+    assert lineage() == {"inputs": {"in"}, "outputs": {"out"}}  # only the sync's lineage taken back
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="releasing an adopted asset strips only federation_catalog and source_url: the item's own "
-    "properties, merged into the entity's customAttributes on adoption, stay forever (and a key the entity "
-    "already had was overwritten, its value lost). Fix: record the custom attribute keys (and replaced "
-    "values) the sync added in the sync state on adoption, and restore exactly those on release",
-)
 def test_releasing_an_adopted_asset_removes_the_custom_attributes_the_sync_added(app: LocalApp) -> None:
     assert app.emulator is not None
     client = pyapacheatlas_client(app.emulator.url)

@@ -93,6 +93,7 @@ def _begin(decision: str, reason: str, **fields: Any) -> dict[str, Any]:
         "purview_guid": "g1",
         "assigned_terms": ["t0"],
         "assigned_classifications": [],
+        "assigned_attributes": [],
         "origin": None,
         "identity": None,
     }

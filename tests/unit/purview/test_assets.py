@@ -250,3 +250,31 @@ def test_writing_an_adopted_asset_whose_columns_exist_records_their_guids() -> N
     write_assets(http, [work], max_entities=100, cache=GuidCache())
     assert work.ok, work.error
     assert work.column_guids["id"].endswith("#id")
+
+
+def test_an_adopted_entity_keeps_others_custom_attributes_and_lineage_and_the_sync_owns_its_additions() -> (
+    None
+):
+    from purview.assets import _managed_only
+
+    wanted = {
+        "typeName": "Process",
+        "attributes": {"qualifiedName": "p", "name": "load", "description": None},
+        "customAttributes": {"team": "sales", "scanner": "ours", "federation_catalog": "shop"},
+        "relationshipAttributes": {
+            "inputs": [{"typeName": "t", "uniqueAttributes": {"qualifiedName": "mine"}}],
+        },
+    }
+    current = {
+        "customAttributes": {"scanner": "theirs"},
+        "relationshipAttributes": {"inputs": [{"guid": "g-theirs"}, {"guid": "g-old-mine"}]},
+    }
+    guids = {EntityRef("t", "mine"): "g-mine", EntityRef("t", "old"): "g-old-mine"}
+    owned = frozenset({"rel:inputs:t|old"})  # written by an earlier run, no longer in the source
+    payload, mine = _managed_only(wanted, current, owned, guids.get)
+    assert payload["attributes"] == {"qualifiedName": "p"}  # no name, no null clearing a value
+    assert payload["customAttributes"] == {"scanner": "theirs", "team": "sales", "federation_catalog": "shop"}
+    assert payload["relationshipAttributes"]["inputs"][1:] == [
+        {"guid": "g-theirs"}
+    ]  # theirs kept, old dropped
+    assert mine == {"custom:team", "custom:federation_catalog", "rel:inputs:t|mine"}
