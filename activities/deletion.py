@@ -182,6 +182,17 @@ async def delete_stale(request: dict[str, Any], client: df.DurableOrchestrationC
 
 
 @bp.activity_trigger(input_name="request")
+def retire_assets(request: dict[str, Any]) -> dict[str, Any]:
+    """The old Purview entities of items that moved to another qualifiedName: ``{catalog, states}`` (shaped
+    like sync states) → ``{retired, failed, errors}``. Created ones are deleted; adopted ones only lose what
+    the sync added. Their claims were released when the items claimed their new identity."""
+    states: list[dict[str, Any]] = request["states"]
+    failed = _delete_in_purview(states)
+    errors = [f"retiring {guid}: {reason}" for guid, reason in list(failed.items())[:20]]
+    return {"retired": len(states) - len(failed), "failed": len(failed), "errors": errors}
+
+
+@bp.activity_trigger(input_name="request")
 @bp.durable_client_input(client_name="client")
 async def delete_objects(request: dict[str, Any], client: df.DurableOrchestrationClient) -> dict[str, Any]:
     """Execute delete markers: ``{catalog, refs: [staged deletions], force}`` → ``{deleted, unknown, failed,

@@ -16,6 +16,7 @@ __all__ = [
     "needs_claim",
     "refusal",
     "released_identity",
+    "retirement",
 ]
 
 
@@ -39,6 +40,27 @@ def released_identity(key: Mapping[str, Any], begun: Mapping[str, Any]) -> str |
     type or qualifiedName (None when it did not move)."""
     old = begun.get("identity")
     return old if old and old != identity_text(key.get("identity")) else None
+
+
+def retirement(
+    catalog: str, key: Mapping[str, Any], begun: Mapping[str, Any], new_guid: str | None
+) -> dict[str, Any] | None:
+    """The Purview object an item left behind when it moved to another type or qualifiedName, in the shape
+    deletion reads (a sync state): the sync deletes it if it created it, or takes back its additions if it
+    adopted it. None when the item did not move or still writes the same entity."""
+    old_guid = begun.get("purview_guid")
+    if released_identity(key, begun) is None or not old_guid or old_guid == new_guid:
+        return None
+    return {
+        "catalog": catalog,
+        "kind": "asset",
+        "external_id": key["external_id"],
+        "purview_guid": old_guid,
+        "origin": begun.get("origin") or "created",
+        "assigned_terms": list(begun.get("assigned_terms") or ()),
+        "assigned_classifications": list(begun.get("assigned_classifications") or ()),
+        "assigned_attributes": list(begun.get("assigned_attributes") or ()),
+    }
 
 
 def dry_refusal(

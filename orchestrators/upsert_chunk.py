@@ -16,6 +16,7 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from activities.deletion import retire_assets
 from activities.upsert import chunk_keys, upsert_batch
 from entities.keys import identity_key
 from orchestrators.ownership import (
@@ -26,9 +27,10 @@ from orchestrators.ownership import (
     needs_claim,
     refusal,
     released_identity,
+    retirement,
 )
 from orchestrators.policy import busy_retry, chunk
-from orchestrators.summary import add_error, empty_summary, tally
+from orchestrators.summary import add_error, add_errors, empty_summary, tally
 
 __all__ = ["bp"]
 
@@ -216,6 +218,7 @@ def upsert_chunk(context: df.DurableOrchestrationContext) -> Any:
         ]
     done = context.current_utc_datetime.isoformat()
     index_refs, plan_refs = [], []
+    retired: list[dict[str, Any]] = []
     for output in outputs:
         index_refs.append(output["index_ref"])
         plan_refs.append(output.get("plan_ref"))
@@ -253,6 +256,9 @@ def upsert_chunk(context: df.DurableOrchestrationContext) -> Any:
                     },
                 )
             else:
+                left = retirement(request["catalog"], by_key[result["sync_key"]], begun, guid)
+                if left is not None:
+                    retired.append(left)
                 context.signal_entity(
                     entity,
                     "complete",
@@ -267,6 +273,14 @@ def upsert_chunk(context: df.DurableOrchestrationContext) -> Any:
                         "now": done,
                     },
                 )
+    if retired:  # items that moved to another qualifiedName: their old entity goes (or loses our additions)
+        try:
+            outcome = yield context.call_activity_with_retry(
+                retire_assets, ACTIVITY_RETRY, {"catalog": request["catalog"], "states": retired}
+            )
+            add_errors(summary, outcome["errors"], outcome["failed"])
+        except Exception as exc:
+            add_error(summary, f"old entities of moved items not retired: {str(exc)[:300]}")
     summary["index_refs"] = [ref for ref in index_refs if ref]
     if dry:
         summary["plan_refs"] = [ref for ref in plan_refs if ref]

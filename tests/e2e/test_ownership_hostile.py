@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from localdev.purview.testing import pyapacheatlas_client
 from localdev.session import LocalApp
 from tests.e2e.conftest import source_dir, sync
@@ -90,16 +88,6 @@ def test_verify_restores_glossary_terms_deleted_by_hand(app: LocalApp) -> None:
         assert client.glossary.get_term(guid=guid)["name"], term
 
 
-RENAME_XFAIL = (
-    "a renamed item's old Purview entity is forgotten: the sync state keeps one guid, the new one, so "
-    "the old entity (created: never deleted; adopted: keeps the sync's terms, classifications and "
-    "provenance) is left behind and its claim released. Fix: on a granted claim of a new identity, record "
-    "the old (guid, origin, identity) as retired in the sync state and let cleanup delete or release it "
-    "under its guards"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=RENAME_XFAIL)
 def test_a_created_asset_whose_item_changes_qualified_name_leaves_no_orphan(app: LocalApp) -> None:
     assert app.emulator is not None
     client = pyapacheatlas_client(app.emulator.url)
@@ -110,11 +98,9 @@ def test_a_created_asset_whose_item_changes_qualified_name_leaves_no_orphan(app:
     write(source_dir("e2e-rev-a"), [{**item, "qualified_name": f"{old_qn}_renamed"}], files=1)
     assert sync(app, "e2e-rev-a")["counts"]["asset"]["failed"] == 0
     assert _held(client, f"{old_qn}_renamed") is not None
-    app.start_and_wait("cleanup", params={"catalog": "e2e-rev-a"})
-    assert _held(client, old_qn) is None, "the entity under the old name vanished from the source"
+    assert _held(client, old_qn) is None, "the entity under the old name is retired by the run itself"
 
 
-@pytest.mark.xfail(strict=True, reason=RENAME_XFAIL)
 def test_an_adopted_asset_whose_item_changes_qualified_name_loses_the_syncs_marks(app: LocalApp) -> None:
     assert app.emulator is not None
     client = pyapacheatlas_client(app.emulator.url)

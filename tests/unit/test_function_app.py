@@ -39,6 +39,7 @@ def test_registered_function_names() -> None:
         "find_stale": "activityTrigger",
         "delete_stale": "activityTrigger",
         "delete_objects": "activityTrigger",
+        "retire_assets": "activityTrigger",
         "catalog_policies": "activityTrigger",
         "cleanup_staging": "activityTrigger",
         "sync_state": "entityTrigger",

@@ -71,3 +71,23 @@ def test_writes_of_verify_runs_count_as_repairs() -> None:
     assert counter_of("unchanged", "verify") == "unchanged"
     assert counter_of("updated", "changed") == "updated"
     assert counter_of("failed", "verify") == "failed"
+
+
+def test_a_moved_item_retires_its_old_entity_as_its_origin_says() -> None:
+    from orchestrators.ownership import retirement
+
+    begun = {
+        "identity": "azure_sql_table|old",
+        "purview_guid": "g-old",
+        "origin": "adopted",
+        "assigned_terms": ["t1"],
+        "assigned_classifications": [],
+        "assigned_attributes": ["custom:team"],
+    }
+    left = retirement("shop", KEY, begun, "g-new")
+    assert left is not None and left["purview_guid"] == "g-old" and left["origin"] == "adopted"
+    assert left["assigned_terms"] == ["t1"] and left["catalog"] == "shop" and left["kind"] == "asset"
+    assert retirement("shop", KEY, {**begun, "identity": identity_text(TABLE)}, "g-new") is None  # not moved
+    assert retirement("shop", KEY, begun, "g-old") is None  # still the same entity
+    assert retirement("shop", KEY, {**begun, "purview_guid": None}, "g-new") is None  # never landed
+    assert (retirement("shop", KEY, {**begun, "origin": None}, "g-new") or {})["origin"] == "created"
