@@ -318,8 +318,8 @@ def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
         "ended": ended.isoformat(),
         "duration_s": round((ended - started).total_seconds(), 3),
     }
-    if not dry:
-        context.signal_entity(
+    if not dry:  # a call, not a signal: when the run is over, its record is in the catalog's history
+        finished = context.call_entity(
             catalog_entity,
             "run_finished",
             {
@@ -338,6 +338,10 @@ def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
                 "now": ended.isoformat(),
             },
         )
+        try:
+            yield finished
+        except Exception as exc:  # the registry refused the record: say so, the run itself is done
+            add_error(summary, f"run not recorded in the catalog's history: {str(exc)[:300]}")
     if not dry and status == "completed":  # a failed run keeps its staged pages (for a look) until retention
         try:  # staged pages are not needed any more; a dry run keeps its plan (removed after the retention)
             yield context.call_activity(cleanup_staging, {"run_id": request["run_id"], "retention_hours": 72})
