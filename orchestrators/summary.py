@@ -18,6 +18,7 @@ __all__ = [
     "add_error",
     "add_errors",
     "empty_summary",
+    "failure_text",
     "merge",
     "seen_objects",
     "tally",
@@ -35,6 +36,13 @@ def empty_summary() -> dict[str, Any]:
         "errors": [],
         "error_count": 0,
     }
+
+
+def failure_text(error: BaseException | str, limit: int = 500) -> str:
+    """One line for a failure that crossed a durable boundary: the SDK repeats the message (and may add a
+    traceback) on the lines after the first, which operators should not read twice."""
+    text = str(error).strip()
+    return text.split("\n", 1)[0].strip()[:limit]
 
 
 def tally(summary: dict[str, Any], kind: str, counter: str, n: int = 1) -> None:

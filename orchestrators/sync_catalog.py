@@ -19,7 +19,15 @@ from activities.extract import extract_page, plan_waves, transform_page
 from activities.upsert import merge_index
 from config.catalogs import DeletionPolicy
 from orchestrators.guards import RunFacts, RunVerdict, run_completeness
-from orchestrators.summary import add_error, add_errors, empty_summary, merge, seen_objects, tally
+from orchestrators.summary import (
+    add_error,
+    add_errors,
+    empty_summary,
+    failure_text,
+    merge,
+    seen_objects,
+    tally,
+)
 from orchestrators.upsert_chunk import ACTIVITY_RETRY, upsert_chunk
 
 __all__ = [
@@ -300,7 +308,7 @@ def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
             last_seen = last_complete.get("seen")
     except Exception as exc:  # an activity failed after its retries: the run fails, nothing becomes stale
         status = "failed"
-        add_error(summary, f"run failed: {str(exc)[:500]}")
+        add_error(summary, f"run failed: {failure_text(exc)}")
     ended = context.current_utc_datetime
     seen = seen_objects(summary)
     verdict = _deletion_verdict(
