@@ -13,7 +13,7 @@ from typing import Any
 import azure.durable_functions as df
 
 from activities import resources
-from activities.staging import make_ref
+from activities.staging import RefNotFoundError, make_ref
 from connectors.base import Deletion, Rejected
 from connectors.files import SourceIncomplete
 from orchestrators.policy import chunk, phase_order
@@ -46,17 +46,28 @@ def extract_page(request: dict[str, Any]) -> dict[str, Any]:
     run_id, cursor = request["run_id"], request.get("cursor")
     try:
         snapshot = None
-        if connector.uses_snapshot and cursor is None:
-            snapshot = connector.snapshot()
-            staging.put_json(run_id, SNAPSHOT_NAME, snapshot)
-        elif connector.uses_snapshot:
-            snapshot = staging.get_json(make_ref(run_id, SNAPSHOT_NAME))
+        if connector.uses_snapshot:
+            snapshot = _run_snapshot(connector, staging, run_id, first=cursor is None)
         page = connector.extract(cursor, snapshot=snapshot)
     except SourceIncomplete as exc:
         logger.warning("catalog %s: source incomplete: %s", request["catalog"], exc)
         return {"ref": None, "count": 0, "next_cursor": None, "source_error": str(exc)}
     ref = staging.put_jsonl(run_id, _page_name("raw", request["page"]), page.records)
     return {"ref": ref, "count": len(page.records), "next_cursor": page.next_cursor}
+
+
+def _run_snapshot(connector: Any, staging: Any, run_id: str, *, first: bool) -> Any:
+    """The run's one snapshot: taken and staged by the first page, unless a run of that page already staged
+    it (activities run at least once: a re-run first page must not re-take it under cursors made on it)."""
+    ref = make_ref(run_id, SNAPSHOT_NAME)
+    if not first:
+        return staging.get_json(ref)
+    try:
+        return staging.get_json(ref)
+    except RefNotFoundError:
+        snapshot = connector.snapshot()
+        staging.put_json(run_id, SNAPSHOT_NAME, snapshot)
+        return snapshot
 
 
 @bp.activity_trigger(input_name="request")

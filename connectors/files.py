@@ -34,6 +34,7 @@ from connectors.registry import ConnectorError
 __all__ = [
     "MAX_DEPTH",
     "MAX_RECORD_BYTES",
+    "NOT_UNICODE",
     "BadLine",
     "FilePosition",
     "FileSourceConfig",
@@ -51,6 +52,7 @@ __all__ = [
     "scan_container",
     "take_snapshot",
     "top_level_strings",
+    "unencodable",
 ]
 
 MAX_RECORD_BYTES = 8 << 20
@@ -141,7 +143,7 @@ def _entry(path: Path, base_dir: Path, origin: str) -> SnapshotFile:
         what = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
         raise SourceIncomplete(f"{name}: is {what}, expected a file (from {origin!r})")
     try:
-        with path.open("rb") as handle:
+        with _open(str(path)) as handle:
             handle.read(1)
     except OSError as exc:
         raise SourceIncomplete(f"{name}: cannot be read: {exc.strerror}") from exc
@@ -152,9 +154,11 @@ def take_snapshot(patterns: Sequence[str], base_dir: Path, *, allow_empty: bool 
     """Resolve ``patterns`` (relative to ``base_dir``) into the run's file set, or fail naming the culprit."""
     found: dict[str, SnapshotFile] = {}
     for pattern in patterns:
-        full = pattern if Path(pattern).is_absolute() else str(base_dir / pattern)
-        if glob.has_magic(pattern):
-            matches = sorted(glob.glob(full, recursive=True))
+        absolute = Path(pattern).is_absolute()
+        full = pattern if absolute else str(base_dir / pattern)
+        if glob.has_magic(pattern):  # base_dir is not a pattern: '[', '*' in its name stay literal
+            found_here = glob.glob(pattern, recursive=True, root_dir=None if absolute else base_dir)
+            matches = sorted(m if absolute else str(base_dir / m) for m in found_here)
             if not matches and not allow_empty:
                 raise SourceIncomplete(
                     f"pattern {pattern!r} matches no file (in {base_dir}); "
@@ -167,7 +171,10 @@ def take_snapshot(patterns: Sequence[str], base_dir: Path, *, allow_empty: bool 
                 found[match] = _entry(Path(match), base_dir, pattern)
     if not found and not allow_empty:
         raise SourceIncomplete(f"no file matches {', '.join(patterns)} (in {base_dir})")
-    return Snapshot(files=tuple(found[p] for p in sorted(found)))
+    unique: dict[tuple[int, int], SnapshotFile] = {}
+    for entry in found.values():  # one file under two names (symlink, hard link, two patterns) is read
+        unique.setdefault((entry.dev, entry.ino), entry)  # once, under the first name the patterns give
+    return Snapshot(files=tuple(sorted(unique.values(), key=lambda f: f.path)))
 
 
 def _compare(entry: SnapshotFile, info: os.stat_result) -> None:
@@ -192,10 +199,21 @@ def check_unchanged(entry: SnapshotFile) -> None:
     _compare(entry, info)
 
 
+def _open(path: str) -> BinaryIO:
+    """Open for reading without blocking: a FIFO put in a file's place must fail the check, not hang."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def open_checked(entry: SnapshotFile) -> BinaryIO:
     """Open the snapshotted file, checking that what was opened is still it (no stat/open race)."""
     try:
-        handle = open(entry.path, "rb")  # noqa: SIM115 - the caller closes it
+        handle = _open(entry.path)
     except FileNotFoundError:
         raise SourceIncomplete(f"{entry.name}: changed during the run: removed") from None
     except OSError as exc:
@@ -342,6 +360,24 @@ def loads_bounded(text: str, max_depth: int = MAX_DEPTH) -> Any:
     return json.loads(text)
 
 
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
+"""What may decode to a lone surrogate: a ``\\uD800``-``\\uDFFF`` escape or a ``surrogateescape``d byte."""
+NOT_UNICODE = "not valid Unicode text (an undecodable byte or an unpaired \\uD800-\\uDFFF escape)"
+"""Why a record holding a string that UTF-8 cannot encode is rejected."""
+
+
+def unencodable(value: Any, text: str | None = None) -> str | None:
+    """Why a decoded JSON value cannot be written as UTF-8 (so neither staged nor sent to Purview), or
+    ``None``. ``text``, the value's source, lets the common case skip the check."""
+    if text is not None and not _SURROGATE.search(text):
+        return None
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return NOT_UNICODE
+    return None
+
+
 _NAMING_KEYS = frozenset({"external_id", "kind"})
 _NAMING_PREFIX = 1 << 16
 """Bytes of an overlong line searched for the object it names."""
@@ -368,6 +404,13 @@ def decode_line(raw: bytes, line: int, *, max_depth: int) -> Line | BadLine | No
             scan_container(text, start, max_depth)
         except TooDeep as exc:
             return _bad(line, str(exc), text)
+    if _SURROGATE.search(text):
+        try:
+            reason = unencodable(json.loads(text))
+        except ValueError:
+            reason = None  # not JSON: transform rejects it with the parser's message
+        if reason:
+            return _bad(line, reason, text)
     return Line(line, text)
 
 
@@ -383,17 +426,20 @@ def read_lines(
     with open_checked(entry) as handle:
         handle.seek(offset)
         while len(out) < limit and offset < entry.size:
-            raw = handle.readline(min(max_record_bytes + 1, entry.size - offset))
+            at_start = offset == 0
+            raw = handle.readline(min(max_record_bytes + 2, entry.size - offset))  # + "\r\n"
             if not raw:
                 break
             offset += len(raw)
-            if not raw.endswith(b"\n") and len(raw) > max_record_bytes:
-                skipped = len(raw) + _skip_line(handle, entry.size - offset)
+            body = _strip_eol(raw[len(_BOM) :] if at_start and raw.startswith(_BOM) else raw)
+            if len(body) > max_record_bytes:
+                ended = raw.endswith(b"\n")
+                skipped = len(raw) + (0 if ended else _skip_line(handle, entry.size - offset))
                 offset += skipped - len(raw)
                 reason = f"line longer than {max_record_bytes} bytes ({skipped} bytes); skipped"
                 out.append(_bad(line, reason, raw[:_NAMING_PREFIX].decode("utf-8", "replace")))
             else:
-                decoded = decode_line(raw.rstrip(b"\r\n"), line, max_depth=max_depth)
+                decoded = decode_line(body, line, max_depth=max_depth)
                 if decoded is not None:
                     out.append(decoded)
             line += 1
@@ -406,6 +452,17 @@ def read_lines(
     if eof:
         check_unchanged(entry)
     return LinesRead(out, offset, line, eof)
+
+
+_BOM = b"\xef\xbb\xbf"
+"""A UTF-8 byte order mark (Windows editors write one): ignored at the start of a file."""
+
+
+def _strip_eol(raw: bytes) -> bytes:
+    """A line without its ``\\n`` or ``\\r\\n`` (the limit applies to the record, not its line ending)."""
+    if raw.endswith(b"\n"):
+        raw = raw[:-1]
+    return raw[:-1] if raw.endswith(b"\r") else raw
 
 
 def _skip_line(handle: BinaryIO, budget: int) -> int:

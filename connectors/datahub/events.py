@@ -14,15 +14,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from connectors.datahub.records import AspectChange, RecordError, apply_change, new_entity, parse_record
-from connectors.files import TooDeep, loads_bounded
+from connectors.files import TooDeep, loads_bounded, unencodable
 
 __all__ = ["decode_event", "event_urns", "merge_events"]
 
 
 def decode_event(body: bytes) -> list[dict[str, Any]]:
     """One event body (an MCP/MCL, an MCE, or a JSON list of them) → event records or error records."""
-    try:
-        value = loads_bounded(body.decode("utf-8", errors="replace"))  # too deep: rejected, never recursed
+    try:  # undecodable bytes kept as surrogates: the message holding them is rejected below, not mangled
+        value = loads_bounded(body.decode("utf-8", errors="surrogateescape"))  # too deep: never recursed
     except TooDeep as exc:
         return [{"error": f"event rejected: {exc}", "where": "event"}]
     except ValueError as exc:
@@ -30,6 +30,10 @@ def decode_event(body: bytes) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = []
     for n, item in enumerate(value if isinstance(value, list) else [value], start=1):
         where = f"event message {n}"
+        reason = unencodable(item)
+        if reason is not None:
+            records.append({"error": reason, "where": where})
+            continue
         try:
             changes = list(parse_record(item))
         except RecordError as exc:

@@ -34,6 +34,7 @@ from connectors.files import (
     SourceIncomplete,
     TooDeep,
     open_checked,
+    unencodable,
 )
 from connectors.files import scan_container as _scan
 
@@ -260,6 +261,9 @@ def _checked(buffer: _Buffer, value: Any, end: int, max_record: int) -> tuple[An
     if bad is not None:
         line = buffer.base_line + buffer.text.count("\n", 0, bad.start())
         return _Skip(f"not valid UTF-8 (line {line})", end)
+    reason = unencodable(value, buffer.text[buffer.pos : end])  # e.g. "\ud800": staging could not write it
+    if reason is not None:
+        return _Skip(reason, end)
     return value, end
 
 

@@ -19,6 +19,7 @@ from pydantic import Field, field_validator
 
 from connectors.base import Connector, ConnectorConfig, Deletion, Page, RawRecord, Rejected
 from connectors.files import (
+    NOT_UNICODE,
     BadLine,
     FilePosition,
     FileSourceConfig,
@@ -28,6 +29,7 @@ from connectors.files import (
     loads_bounded,
     read_lines,
     take_snapshot,
+    unencodable,
 )
 from pivot import ITEM_KINDS, AnyPivotItem, LineError, iter_jsonl
 
@@ -115,15 +117,17 @@ class PivotFileConnector(Connector):
 
     def decode(self, body: bytes) -> list[RawRecord]:
         """A pushed event: one pivot item, a JSON list of them, or ``{"delete": {"kind", "external_id"}}``."""
-        text = body.decode("utf-8", errors="replace").strip()
+        text = body.decode("utf-8", errors="surrogateescape").strip()  # bad bytes: rejected, not mangled
         try:
             value = loads_bounded(text, self.config.max_depth)
         except TooDeep as exc:
             return [{"file": "event", "line": 1, "error": str(exc)}]
         except ValueError:
+            if unencodable(text, text):
+                return [{"file": "event", "line": 1, "error": f"event is {NOT_UNICODE}"}]
             return [{"file": "event", "line": 1, "text": text}]
         values = value if isinstance(value, list) else [value]
-        return [{"file": "event", "line": n, "text": json.dumps(v)} for n, v in enumerate(values, start=1)]
+        return [_event_record(n, v) for n, v in enumerate(values, start=1)]
 
     def transform(self, records: Sequence[RawRecord]) -> Iterator[AnyPivotItem | Rejected | Deletion]:
         for record in records:
@@ -161,6 +165,22 @@ class PivotFileConnector(Connector):
                 else:
                     self.report.count_item(parsed.kind)
                     yield parsed
+
+
+def _event_record(number: int, value: Any) -> RawRecord:
+    """One item of a pushed event; one with text UTF-8 cannot encode is rejected alone (named if it can)."""
+    reason = unencodable(value)
+    if reason is None:
+        return {"file": "event", "line": number, "text": json.dumps(value)}
+    named = value if isinstance(value, dict) else {}
+    external_id, kind = named.get("external_id"), named.get("kind")
+    return {
+        "file": "event",
+        "line": number,
+        "error": reason,
+        "external_id": external_id if isinstance(external_id, str) and not unencodable(external_id) else None,
+        "kind": kind if isinstance(kind, str) and not unencodable(kind) else None,
+    }
 
 
 def _deletion_of(text: str) -> Deletion | None:

@@ -111,3 +111,18 @@ def test_a_whole_source_reads_every_line_once(source: Path) -> None:
     assert [json.loads(r["text"])["external_id"] for r in records] == [
         f"f{f}-{n}" for f in range(3) for n in range(10)
     ]
+
+
+def test_a_rerun_first_page_reuses_the_runs_snapshot_so_no_cursor_outlives_it(source: Path) -> None:
+    """Activities run at least once: the first page may run again after its answer (and cursor) was kept.
+    Re-taking the snapshot then would let the kept cursor's offsets read a file replaced since as if it were
+    the one the cursor was made on (a mixed read: half a line, then the new file's lines)."""
+    first = _page(None, 0)
+    replacement = source / "new.tmp"
+    replacement.write_text(_lines(7).replace('"name": "x"', '"name": "a longer name"'))
+    replacement.replace(source / "part1.jsonl")  # atomic rename: another file under the same name
+    again = _page(None, 0)  # the re-run: its answer is discarded, the first one's cursor goes on
+    assert again["next_cursor"] == first["next_cursor"]
+    count, errors = _drain_from(first["next_cursor"], 1)
+    assert errors == ["data/part1.jsonl: changed during the run: replaced by another file"]
+    assert count == 0

@@ -321,3 +321,87 @@ def test_the_module_exports_what_it_declares() -> None:
 
     assert all(getattr(files, name, None) is not None for name in files.__all__)
     assert doctest.testmod(files).failed == 0
+
+
+# --- adversarial review (issue #10 items 1-2): what slipped through --------------------------------------
+
+
+def _ids(results: list[Any]) -> list[str]:
+    return [r.external_id for r in results if not isinstance(r, Rejected)]
+
+
+def test_a_byte_order_mark_does_not_cost_the_first_record(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_bytes(b"\xef\xbb\xbf" + f"{_asset(1)}\r\n{_asset(2)}\r\n".encode())
+    results = _drain(_connector(tmp_path, ["a.jsonl"]))
+    assert _ids(results) == ["t1", "t2"] and len(results) == 2
+
+
+def test_one_file_under_two_names_is_read_once(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    _write(tmp_path / "data" / "2024.jsonl", range(3))
+    (tmp_path / "data" / "latest.jsonl").symlink_to(tmp_path / "data" / "2024.jsonl")
+    os.link(tmp_path / "data" / "2024.jsonl", tmp_path / "hard.jsonl")
+    snapshot = take_snapshot(["data/*.jsonl", "hard.jsonl", "data/../data/2024.jsonl"], tmp_path)
+    assert [f.name for f in snapshot.files] == ["data/2024.jsonl"]
+    results = _drain(_connector(tmp_path, ["data/*.jsonl"]))
+    assert _ids(results) == ["t0", "t1", "t2"]
+
+
+def test_a_base_folder_named_with_glob_characters_is_taken_literally(tmp_path: Path) -> None:
+    base = tmp_path / "catalogs[prod]"
+    base.mkdir()
+    _write(base / "a.jsonl", range(2))
+    assert [f.name for f in take_snapshot(["*.jsonl"], base).files] == ["a.jsonl"]
+
+
+@pytest.mark.parametrize(("sep", "last"), [(b"\n", b"\n"), (b"\r\n", b"\r\n"), (b"\n", b"")])
+def test_a_record_of_exactly_max_record_bytes_lands_whatever_its_line_ending(
+    tmp_path: Path, sep: bytes, last: bytes
+) -> None:
+    limit = 1024
+    base = _asset(1)
+    record = base[:-1] + ', "description": "' + "x" * (limit - len(base) - 19) + '"}'
+    assert len(record) == limit
+    longer = _asset(2)[:-1] + ', "description": "' + "x" * (limit - len(base) - 18) + '"}'
+    (tmp_path / "a.jsonl").write_bytes(longer.encode() + sep + record.encode() + last)
+    results = _drain(_connector(tmp_path, ["a.jsonl"], max_record_bytes=limit))
+    assert _ids(results) == ["t1"]
+    (rejected,) = [r for r in results if isinstance(r, Rejected)]
+    assert rejected.where == "a.jsonl:1" and f"longer than {limit} bytes" in rejected.reason
+    assert rejected.external_id == "t2"
+
+
+def test_an_unpaired_surrogate_escape_is_rejected_with_file_and_line(tmp_path: Path) -> None:
+    bad = _asset(2)[:-1] + ', "attributes": {"note": "\\ud800"}}'
+    paired = _asset(3)[:-1] + ', "description": "\\ud83d\\ude00"}'
+    (tmp_path / "a.jsonl").write_text(f"{_asset(1)}\n{bad}\n{paired}\n")
+    results = _drain(_connector(tmp_path, ["a.jsonl"]))
+    assert _ids(results) == ["t1", "t3"]
+    (rejected,) = [r for r in results if isinstance(r, Rejected)]
+    assert (rejected.where, rejected.external_id) == ("a.jsonl:2", "t2")
+    assert "not valid Unicode" in rejected.reason
+
+
+@pytest.mark.timeout(20)
+def test_a_fifo_put_in_place_of_a_file_fails_the_read_instead_of_hanging(tmp_path: Path) -> None:
+    _write(tmp_path / "a.jsonl", range(3))
+    entry = take_snapshot(["a.jsonl"], tmp_path).files[0]
+    (tmp_path / "a.jsonl").unlink()
+    os.mkfifo(tmp_path / "a.jsonl")
+    with pytest.raises(SourceIncomplete, match=r"a\.jsonl: changed during the run: no longer a regular file"):
+        read_lines(entry, 0, 1, limit=10, max_record_bytes=1 << 20, max_depth=64)
+
+
+def test_a_pushed_item_with_invalid_utf8_is_rejected_not_mangled(tmp_path: Path) -> None:
+    _write(tmp_path / "a.jsonl", range(1))
+    connector = _connector(tmp_path, ["a.jsonl"])
+    body = f'[{_asset(1)[:-1]}, "description": "cafX"}}, {_asset(2)}]'.encode().replace(b"cafX", b"caf\xff")
+    records = connector.decode(body)
+    json.dumps(records, ensure_ascii=False).encode()  # staged as UTF-8: must be encodable
+    results = list(connector.transform(records))
+    assert _ids(results) == ["t2"]
+    (rejected,) = [r for r in results if isinstance(r, Rejected)]
+    assert (rejected.where, rejected.external_id) == (
+        "event:1",
+        "t1",
+    ) and "not valid Unicode" in rejected.reason

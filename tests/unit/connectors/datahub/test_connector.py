@@ -316,3 +316,53 @@ def test_undecodable_records_are_rejected_with_their_locator(tmp_path: Path) -> 
         (f"g.jsonl:{n + 1} (record {n + 1})", "JSON nested deeper than 64 levels"),
         (f"g.jsonl:{n + 2} (record {n + 2})", f"not valid UTF-8 (line {n + 2})"),
     ]
+
+
+# --- adversarial review (issue #10 item 2): text that cannot be staged is rejected alone ---------------
+
+
+def _staged(records: list[Any]) -> None:
+    """Staging writes records as UTF-8 JSON (``ensure_ascii=False``): a lone surrogate cannot be written."""
+    json.dumps(records, ensure_ascii=False).encode("utf-8")
+
+
+def _tag(name: str, description: str = "d") -> dict[str, Any]:
+    return {
+        "entityType": "tag",
+        "entityUrn": f"urn:li:tag:{name}",
+        "changeType": "UPSERT",
+        "aspectName": "tagProperties",
+        "aspect": {"json": {"name": name, "description": description}},
+    }
+
+
+def test_an_unpaired_surrogate_escape_in_a_file_is_rejected_alone(tmp_path: Path) -> None:
+    text = json.dumps([_tag("a"), _tag("b", "SURROGATE"), _tag("c")], indent=2)
+    (tmp_path / "t.json").write_text(text.replace("SURROGATE", "\\udc80"))
+    conn = connector({"files": ["t.json"]}, base_dir=tmp_path)
+    cursor: str | None = None
+    results: list[Any] = []
+    while True:
+        page = conn.extract(cursor)
+        _staged(page.records)
+        results.extend(conn.transform(page.records))
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    rejected = [r for r in results if isinstance(r, Rejected)]
+    assert [r.where for r in rejected] == ["t.json:14 (record 2)"]
+    assert "not valid Unicode" in rejected[0].reason
+    assert len(results) == 3
+
+
+@pytest.mark.parametrize("fault", [b"caf\xff", b"\\ud800"])
+def test_a_pushed_message_with_invalid_text_is_rejected_alone_not_mangled(fault: bytes) -> None:
+    conn = _push()
+    body = json.dumps([_tag("a", "FAULT"), _tag("b")]).encode().replace(b"FAULT", fault)
+    records = conn.decode(body)
+    _staged(records)
+    results = list(conn.transform(records))
+    assert [(type(r).__name__, r.where if isinstance(r, Rejected) else None) for r in results] == [
+        ("Rejected", "event message 1"),
+        ("PivotClassificationItem", None),
+    ]
