@@ -11,7 +11,6 @@ errors, timeouts and connection failures → ``DataHubError``; a GraphQL ``error
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any, Final
@@ -19,6 +18,7 @@ from typing import Any, Final
 import requests
 
 from connectors.datahub.records import entity_type_of, new_entity, unwrap_unions
+from connectors.files import NOT_UNICODE, TooDeep, loads_bounded, unencodable
 
 __all__ = [
     "ENTITIES_QUERY",
@@ -208,8 +208,10 @@ def entity_record(entity: Any, *, position: int) -> dict[str, Any]:
         payload = raw.get("payload") if isinstance(raw, dict) else None
         if not isinstance(name, str) or not isinstance(payload, str):
             continue
-        try:
-            record["aspects"][name] = unwrap_unions(json.loads(payload))
+        try:  # bounded: a 100,000-deep payload is this entity's problem, not a RecursionError for the run
+            record["aspects"][name] = unwrap_unions(loads_bounded(payload))
+        except TooDeep as exc:
+            record["problems"].append({"where": where, "reason": f"{urn}: aspect {name} payload: {exc}"})
         except ValueError:
             record["problems"].append({"where": where, "reason": f"{urn}: aspect {name} payload is not JSON"})
     status = record["aspects"].get("status")
@@ -221,6 +223,8 @@ def entity_record(entity: Any, *, position: int) -> dict[str, Any]:
     emails = _owner_emails(entity.get("ownership"))
     if emails:
         record["emails"] = emails
+    if unencodable(record):  # e.g. a "\ud800" escape: staging could not write the page
+        return {"error": NOT_UNICODE, "where": where}
     return record
 
 

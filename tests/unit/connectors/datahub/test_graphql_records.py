@@ -56,3 +56,20 @@ def test_queries_ask_raw_aspects_for_every_pulled_type() -> None:
         for type_name in ("Dataset", "Container", "GlossaryTerm", "GlossaryNode", "Tag", "Domain"):
             assert f"... on {type_name} {{ aspects(input: {{autoRenderOnly: false}})" in query
     assert query.count("{") == query.count("}")
+
+
+def test_a_deep_or_non_unicode_payload_is_this_entitys_problem_not_the_runs() -> None:
+    """A 100,000-deep aspect payload raised RecursionError and a "\\ud800" escape made the page unstageable:
+    either failed the whole pull run."""
+    deep = {"aspectName": "tagProperties", "payload": '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}"}
+    record = entity_record({"urn": "urn:li:tag:x", "aspects": [deep]}, position=1)
+    assert record["problems"] == [
+        {
+            "where": "graphql result 1",
+            "reason": "urn:li:tag:x: aspect tagProperties payload: JSON nested deeper than 64 levels",
+        }
+    ]
+    lone = {"aspectName": "tagProperties", "payload": '{"name": "\\ud800"}'}
+    record = entity_record({"urn": "urn:li:tag:y", "aspects": [lone]}, position=2)
+    assert record["where"] == "graphql result 2" and "not valid Unicode" in record["error"]
+    json.dumps(record, ensure_ascii=False).encode("utf-8")  # stageable
