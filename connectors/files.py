@@ -157,7 +157,9 @@ def take_snapshot(patterns: Sequence[str], base_dir: Path, *, allow_empty: bool 
         absolute = Path(pattern).is_absolute()
         full = pattern if absolute else str(base_dir / pattern)
         if glob.has_magic(pattern):  # base_dir is not a pattern: '[', '*' in its name stay literal
-            found_here = glob.glob(pattern, recursive=True, root_dir=None if absolute else base_dir)
+            root = None if absolute else base_dir
+            _check_listable(pattern, root)
+            found_here = glob.glob(pattern, recursive=True, root_dir=root)
             matches = sorted(m if absolute else str(base_dir / m) for m in found_here)
             if not matches and not allow_empty:
                 raise SourceIncomplete(
@@ -175,6 +177,30 @@ def take_snapshot(patterns: Sequence[str], base_dir: Path, *, allow_empty: bool 
     for entry in found.values():  # one file under two names (symlink, hard link, two patterns) is read
         unique.setdefault((entry.dev, entry.ino), entry)  # once, under the first name the patterns give
     return Snapshot(files=tuple(sorted(unique.values(), key=lambda f: f.path)))
+
+
+def _check_listable(pattern: str, root: Path | None) -> None:
+    """Fail naming a directory the pattern must list but cannot: ``glob`` would silently skip it, and the
+    files under it would look deleted. Lists what glob lists: every directory before a wildcard segment
+    (and, for ``**``, every directory below)."""
+    parts = Path(pattern).parts
+    for n, part in enumerate(parts):
+        if not glob.has_magic(part):
+            continue
+        prefix = os.path.join(*parts[:n]) if n else ""
+        below = os.path.join(prefix, "**", "") if part == "**" else prefix
+        dirs = glob.glob(below, recursive=True, root_dir=root) if glob.has_magic(below) else [below]
+        for folder in dirs:
+            try:
+                with os.scandir(os.path.join(root, folder) if root is not None else folder or "."):
+                    pass
+            except (FileNotFoundError, NotADirectoryError):
+                continue  # nothing there to miss: a missing or non-directory prefix matches nothing
+            except OSError as exc:
+                raise SourceIncomplete(
+                    f"{folder or '.'}: directory cannot be listed ({exc.strerror}), so pattern {pattern!r} "
+                    "cannot be resolved whole"
+                ) from exc
 
 
 def _compare(entry: SnapshotFile, info: os.stat_result) -> None:

@@ -407,13 +407,6 @@ def test_a_pushed_item_with_invalid_utf8_is_rejected_not_mangled(tmp_path: Path)
     ) and "not valid Unicode" in rejected.reason
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="glob swallows an OSError listing a directory, so files under a directory the worker cannot list "
-    "are silently left out of the snapshot (a partial source that looks whole). Fix: resolve magic patterns "
-    "with a walk that raises SourceIncomplete naming the unlistable directory (os.scandir per pattern "
-    "segment), instead of glob.glob",
-)
 def test_a_directory_that_cannot_be_listed_fails_the_snapshot(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -424,10 +417,18 @@ def test_a_directory_that_cannot_be_listed_fails_the_snapshot(
 
     def scandir(path: Any = ".") -> Any:  # chmod 000 does not stop root: inject the EACCES it would give
         where = os.readlink(f"/proc/self/fd/{path}") if isinstance(path, int) else str(path)
-        if where.endswith("/locked"):
+        if where.rstrip("/").endswith("/locked"):
             raise PermissionError(13, "Permission denied", where)
         return real_scandir(path)
 
     monkeypatch.setattr(os, "scandir", scandir)
-    with pytest.raises(SourceIncomplete, match="data/locked"):
+    with pytest.raises(
+        SourceIncomplete, match=r"data/locked: directory cannot be listed \(Permission denied\)"
+    ):
         take_snapshot(["data/*/*.jsonl"], tmp_path)
+    with pytest.raises(SourceIncomplete, match="data/locked: directory cannot be listed"):
+        take_snapshot(["data/**/*.jsonl"], tmp_path)
+    assert [f.name for f in take_snapshot(["data/open/*.jsonl", "data/locked/a.jsonl"], tmp_path).files] == [
+        "data/locked/a.jsonl",
+        "data/open/a.jsonl",
+    ]  # a directory that is only passed through, not listed, is fine
