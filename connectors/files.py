@@ -197,8 +197,9 @@ def _check_listable(pattern: str, root: Path | None) -> None:
             except (FileNotFoundError, NotADirectoryError):
                 continue  # nothing there to miss: a missing or non-directory prefix matches nothing
             except OSError as exc:
+                name = os.path.normpath(folder or ".")
                 raise SourceIncomplete(
-                    f"{folder or '.'}: directory cannot be listed ({exc.strerror}), so pattern {pattern!r} "
+                    f"{name}: directory cannot be listed ({exc.strerror}), so pattern {pattern!r} "
                     "cannot be resolved whole"
                 ) from exc
 
