@@ -111,3 +111,22 @@ def test_pushed_delete_markers_are_guarded_per_batch(app: LocalApp) -> None:
     output = app.wait(forced.json()["id"])["output"]
     assert output["counts"]["asset"]["deleted"] == 15 and not output.get("deletes_held"), output
     assert _tables(app) == 5
+
+
+def test_markers_for_objects_never_synced_do_not_hide_a_shrink(app: LocalApp) -> None:
+    """Only markers naming synced objects explain a drop: markers for ids the sync never imported must not
+    make a truncated source look whole (they used to count as present, so 20 of 100 objects went stale)."""
+    catalog = "e2e-shrink"  # min_complete_runs 1, max_shrink_fraction 10 %, max_delete_fraction 25 %
+    items = catalog_items(catalog, 74, columns=1, processes=0)  # 100 objects
+    write(source_dir(catalog), items)
+    assert sync(app, catalog)["seen"] == 100
+    ghosts = _markers([f"never-synced-{n}" for n in range(20)])
+    write(source_dir(catalog), items[:-20] + ghosts)  # 20 tables gone, 20 markers for unknown ids
+
+    shrunk = sync(app, catalog)
+    assert shrunk["unknown_deletions"] == 20, shrunk
+    assert shrunk["complete_for_deletion"] is False, shrunk
+    assert shrunk["held"] == ["shrink: saw 80 objects, last complete run saw 100 (-20.0%, limit 10.0%)"]
+    report = _cleanup(app, catalog)
+    assert report["stale"] == 0 and report["deleted"] == 0, report
+    assert _tables(app) == 74
