@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 import time
 from collections import Counter
@@ -119,6 +120,8 @@ def error_from_response(
         try:
             retry_after = float(headers["x-ms-retry-after-ms"]) / 1000
         except ValueError:
+            retry_after = None
+        if retry_after is not None and not 0 <= retry_after < math.inf:  # nonsense: a negative sleep raised
             retry_after = None
     if retry_after is None:
         retry_after = parse_retry_after(headers.get("Retry-After"))
