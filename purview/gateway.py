@@ -327,6 +327,15 @@ class PurviewGateway:
                 r.sync_key: r for r in self._write_assets([i for i in items if i.sync_key in redo], *args)
             }
             results = [again.get(r.sync_key, r) for r in results]
+        if self.types.last_errors and any(r.error_code == TYPE_MISSING_CODE for r in results):
+            why = "; ".join(f"{name}: {error}" for name, error in list(self.types.last_errors.items())[:3])
+            note = f" (the project's custom types could not be ensured: {why})"
+            results = [
+                r.model_copy(update={"reason": f"{r.reason}{note}"})
+                if r.error_code == TYPE_MISSING_CODE
+                else r
+                for r in results
+            ]
         return results
 
     def _write_assets(  # noqa: PLR0917 - the arguments of upsert_assets, passed on

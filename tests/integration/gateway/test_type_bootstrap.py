@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import requests
 
 from localdev.purview import EmulatorServer
@@ -40,3 +43,38 @@ def test_assets_land_when_the_custom_types_vanish_after_the_bootstrap() -> None:
 
         assert [r.status for r in results] == ["created"] * 3, [r.reason for r in results]
         assert gateway.types.ready(server.url)
+
+
+class _NoTypedefWrites(requests.Session):
+    """The real emulator, except that typedef writes answer 403 while ``denied`` (a missing permission)."""
+
+    denied = True
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        if self.denied and str(method) in ("POST", "PUT") and "/types/typedefs" in str(url):
+            answer = requests.Response()
+            answer.status_code = 403
+            answer._content = json.dumps(
+                {"error": {"code": "Forbidden", "message": "caller may not write typedefs"}}
+            ).encode()
+            answer.url = str(url)
+            return answer
+        return super().request(method, url, *args, **kwargs)
+
+
+def test_a_bootstrap_without_permission_names_the_cause_then_recovers() -> None:
+    """Without permission to write typedefs the custom-type assets fail saying why (not only "type does
+    not exist"); once the permission is granted the next batch bootstraps and lands them."""
+    with EmulatorServer(port=0) as server:
+        session = _NoTypedefWrites()
+        gateway = PurviewGateway(
+            endpoint=server.url, capacity_units=None, types=TypeBootstrap(), session=session
+        )
+        denied = gateway.upsert_assets([dataset(n) for n in range(2)])
+        assert [r.status for r in denied] == ["failed"] * 2
+        assert "could not be ensured" in str(denied[0].reason), denied[0].reason
+        assert "caller may not write typedefs" in str(denied[0].reason), denied[0].reason
+
+        session.denied = False
+        granted = gateway.upsert_assets([dataset(n) for n in range(2)])
+        assert [r.status for r in granted] == ["created"] * 2, [r.reason for r in granted]
