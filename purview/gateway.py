@@ -323,10 +323,10 @@ class PurviewGateway:
             self.types.forget(self.http.endpoint)  # ensure them again and write those items once more
             self.types.ensure(self.http)
             redo = {r.sync_key for r in results if r.error_code == TYPE_MISSING_CODE}
-            again = {
-                r.sync_key: r for r in self._write_assets([i for i in items if i.sync_key in redo], *args)
-            }
-            results = [again.get(r.sync_key, r) for r in results]
+            if self.types.ready(self.http.endpoint):  # when the bootstrap failed again, writing is futile
+                todo = [i for i in items if i.sync_key in redo]
+                again = {r.sync_key: r for r in self._write_assets(todo, *args)}
+                results = [again.get(r.sync_key, r) for r in results]
         if self.types.last_errors and any(r.error_code == TYPE_MISSING_CODE for r in results):
             why = "; ".join(f"{name}: {error}" for name, error in list(self.types.last_errors.items())[:3])
             note = f" (the project's custom types could not be ensured: {why})"
