@@ -196,7 +196,7 @@ def retire_assets(request: dict[str, Any]) -> dict[str, Any]:
 @bp.durable_client_input(client_name="client")
 async def delete_objects(request: dict[str, Any], client: df.DurableOrchestrationClient) -> dict[str, Any]:
     """Execute delete markers: ``{catalog, refs: [staged deletions], force}`` → ``{deleted, unknown, failed,
-    errors, held}``.
+    errors, held, named}`` (``named``: markers naming a synced object, the only ones that explain a drop).
 
     An object the sync never imported (no sync state) is counted as ``unknown`` and nothing is deleted.
     Markers for more than ``max_delete_fraction`` of the catalog's synced objects are held (``held``: count,
@@ -226,7 +226,14 @@ async def delete_objects(request: dict[str, Any], client: df.DurableOrchestratio
         logger.warning("%s: %s", catalog, guard.message)
         sample = [key for _, key, _ in targets[:20]]
         held = {"count": len(targets), "message": guard.message, "fraction": guard.fraction, "sample": sample}
-        return {"deleted": {}, "unknown": unknown, "failed": 0, "errors": [], "held": held}
+        return {
+            "deleted": {},
+            "unknown": unknown,
+            "failed": 0,
+            "errors": [],
+            "held": held,
+            "named": len(targets),
+        }
     mine = await _in_purview(client, [state for _, _, state in targets])
     failed = await resources.run_blocking(_delete_in_purview, mine)
     deleted: dict[str, int] = {}
@@ -236,7 +243,14 @@ async def delete_objects(request: dict[str, Any], client: df.DurableOrchestratio
         await _forget(client, key, state, force=True)
         deleted[kind] = deleted.get(kind, 0) + 1
     errors = [f"{guid}: {reason}" for guid, reason in list(failed.items())[:20]]
-    return {"deleted": deleted, "unknown": unknown, "failed": len(failed), "errors": errors, "held": None}
+    return {
+        "deleted": deleted,
+        "unknown": unknown,
+        "failed": len(failed),
+        "errors": errors,
+        "held": None,
+        "named": len(targets),
+    }
 
 
 async def _count_objects(client: df.DurableOrchestrationClient, catalog: str) -> int:

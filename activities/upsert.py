@@ -8,6 +8,7 @@ guid the sync state already knows, so every item of the run lands in the guid in
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -16,6 +17,7 @@ import azure.durable_functions as df
 from activities import resources
 from activities.management import read_entity
 from entities.keys import encode_key
+from orchestrators.policy import lease_left
 from pivot import (
     AnyPivotItem,
     ItemRef,
@@ -191,11 +193,20 @@ def _upsert_batch(
     gateway = resources.gateway()
     before = _calls(gateway.stats())
     results: list[dict[str, Any]] = []
-    if to_write:
+    left = lease_left(request.get("lease_expires"), datetime.now(UTC))
+    if to_write and left is not None and left <= 0:  # queued past the lease: another run may hold them now
+        reason = (
+            "not written: the objects' lease ran out before this batch got a worker (Purview slow or "
+            "throttled, more batches than activity slots); the next run writes them"
+        )
+        logger.warning("batch %s: %s", request.get("batch_id"), reason)
+        results = [{"sync_key": key, "status": "failed", "reason": reason} for key in sorted(to_write)]
+    elif to_write:
         try:
             items = _load_items(request["ref"], to_write)
             term_guids = {**earlier_terms, **_index(request.get("index_ref")).get("glossary_term", {})}
-            results = _write(request["phase"], items, priors, request, dry=dry, term_guids=term_guids)
+            with gateway.http.shared_budget(left):  # retries end with the lease, not after it
+                results = _write(request["phase"], items, priors, request, dry=dry, term_guids=term_guids)
         except PurviewError as exc:  # after the gateway's own retries: the batch's items fail, not the run
             logger.warning("batch %s failed: %s", request.get("batch_id"), exc)
             results = [

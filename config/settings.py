@@ -70,10 +70,10 @@ class Settings(BaseSettings):
     )
     purview_capacity_units: float = Field(
         default=10,
-        gt=0,
+        ge=0.01,
         le=10_000,
-        description="Provisioned Data Map capacity units, fractions allowed (0.5); 25 operations/s each: the "
-        "ceiling of the adaptive pacing (which slows down on 429s).",
+        description="Provisioned Data Map capacity units, fractions allowed (0.5, at least 0.01); 25 "
+        "operations/s each: the ceiling of the adaptive pacing (which slows down on 429s).",
     )
     purview_batch_size: int = Field(
         default=100,

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from localdev.durable.errors import FunctionLoadError
 from localdev.session import LocalApp, RunFailed
 
 __all__ = [
@@ -111,7 +112,7 @@ def _run(args: argparse.Namespace, label: str, path: str, params: dict[str, str]
                 status = _with_progress(app, args.catalog, params)
             else:
                 status = app.start_and_wait(path, params=params)
-    except RunFailed as exc:
+    except (RunFailed, FunctionLoadError) as exc:  # a bad setting or catalogs file: its message, no traceback
         errors.print(f"[red]error[/red]: {exc}", highlight=False)
         return None
     if status["runtimeStatus"] != "Completed":

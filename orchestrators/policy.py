@@ -34,6 +34,7 @@ __all__ = [
     "decide_deletion",
     "deletion_cutoff",
     "last_presence",
+    "lease_left",
     "phase_of",
     "phase_order",
 ]
@@ -280,6 +281,26 @@ class BusyRetry:
     def fire_at(self, now: datetime) -> datetime:
         """When the durable timer fires (pass the orchestration's ``current_utc_datetime``)."""
         return now + timedelta(seconds=self.delay_seconds)
+
+
+LEASE_MARGIN_SECONDS: Final = 60.0
+"""Time kept back from a lease: the batch's last request and the ``complete`` signal must land inside it."""
+
+
+def lease_left(
+    lease_expires: str | None, now: datetime, margin: float = LEASE_MARGIN_SECONDS
+) -> float | None:
+    """Seconds a batch may still spend on Purview before its objects' leases run out (less ``margin``);
+    ``None`` when the request names no lease (older orchestrations). A batch queued behind others (more
+    batches than activity slots) starts late: its retry budget must end with the lease, not after it, or
+    another run could take the objects over while this one still writes them.
+
+    >>> lease_left("2026-01-01T00:15:00+00:00", datetime.fromisoformat("2026-01-01T00:10:00+00:00"))
+    240.0
+    """
+    if not lease_expires:
+        return None
+    return (datetime.fromisoformat(lease_expires) - now).total_seconds() - margin
 
 
 def busy_retry(retries_done: int, busy_count: int, *, max_retries: int, delay_seconds: int) -> BusyRetry:

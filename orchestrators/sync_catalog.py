@@ -124,8 +124,11 @@ def execute_markers(
     request: dict[str, Any],
     refs: list[str],
     summary: dict[str, Any],
-) -> Generator[Any, Any, None]:
-    """Execute the staged delete markers through the delete-marker guard; held ones go to the summary."""
+) -> Generator[Any, Any, int]:
+    """Execute the staged delete markers through the delete-marker guard; held ones go to the summary.
+
+    Returns how many markers name an object the sync holds: only those explain a drop to the shrink guard
+    (a marker for an id never synced must not make a truncated source look whole)."""
     outcome = yield context.call_activity_with_retry(
         delete_objects,
         ACTIVITY_RETRY,
@@ -138,6 +141,7 @@ def execute_markers(
     if outcome.get("held"):
         summary["deletes_held"] = outcome["held"]
         add_error(summary, outcome["held"]["message"])
+    return int(outcome.get("named", 0))
 
 
 def _deletion_verdict(
@@ -275,7 +279,6 @@ def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
             items_refs += segment["items_refs"]
             rejected_refs += segment["rejected_refs"]
             deletions += segment["deletions_refs"]
-            markers += segment.get("deletions", 0)
             merge(summary, segment)
             summary["rejected"] = summary.get("rejected", 0) + segment["rejected"]
             for aspect, n in segment["ignored"].items():
@@ -287,7 +290,7 @@ def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
         yield from import_waves(context, request, items_refs, rejected_refs, summary)
         if deletions and not dry:  # the source says these are gone (e.g. DataHub soft deletes)
             _status(context, request, summary, phase="delete removed")
-            yield from execute_markers(context, request, deletions, summary)
+            markers = yield from execute_markers(context, request, deletions, summary)
         if dry:
             _status(context, request, summary, phase="plan deletes")
             registry = yield context.call_entity(catalog_entity, "get")

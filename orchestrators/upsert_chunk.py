@@ -12,6 +12,7 @@ History stays bounded: about three events per item, far below the 5,000-event bu
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import azure.durable_functions as df
@@ -91,6 +92,7 @@ def upsert_chunk(context: df.DurableOrchestrationContext) -> Any:
                 add_error(summary, f"{k['sync_key']}: {reason}")
     else:
         pending, retries = keys, 0
+        leased_at = context.current_utc_datetime  # the earliest lease of the chunk: its batches end before it
         while pending:
             begun = yield context.task_all(
                 [
@@ -195,6 +197,9 @@ def upsert_chunk(context: df.DurableOrchestrationContext) -> Any:
                 "asset_index_ref": request.get("asset_index_ref"),
                 "dry_run": dry,
                 "mode": request.get("mode") or "normal",
+                "lease_expires": None
+                if dry
+                else (leased_at + timedelta(seconds=options["lease_seconds"])).isoformat(),
                 "decisions": {k["sync_key"]: _lite(decisions[k["sync_key"]]) for k in batch},
             },
         )

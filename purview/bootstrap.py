@@ -39,6 +39,9 @@ class TypeBootstrap:
         self._lock = threading.Lock()
         self._ready: set[str] = set()
         self.runs = 0
+        self.last_errors: dict[str, str] = {}
+        """Why the last bootstrap failed, per def (empty once it succeeded): assets failing for a missing
+        type then say why the type is missing (e.g. no permission to write typedefs)."""
 
     def ready(self, endpoint: str) -> bool:
         return endpoint in self._ready
@@ -58,6 +61,7 @@ class TypeBootstrap:
             outcome = ensure_typedefs(http, self._defs())
             for name, error in outcome.errors.items():
                 logger.error("custom type %s could not be ensured: %s", name, error)
+            self.last_errors = {name: str(error)[:300] for name, error in outcome.errors.items()}
             if not outcome.errors:
                 self._ready.add(http.endpoint)
             return outcome

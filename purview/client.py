@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 import time
 from collections import Counter
@@ -119,6 +120,8 @@ def error_from_response(
         try:
             retry_after = float(headers["x-ms-retry-after-ms"]) / 1000
         except ValueError:
+            retry_after = None
+        if retry_after is not None and not 0 <= retry_after < math.inf:  # nonsense: a negative sleep raised
             retry_after = None
     if retry_after is None:
         retry_after = parse_retry_after(headers.get("Retry-After"))
@@ -298,15 +301,17 @@ class PurviewHttp:
             ) from exc
 
     @contextmanager
-    def shared_budget(self) -> Iterator[float]:
+    def shared_budget(self, seconds: float | None = None) -> Iterator[float]:
         """All requests of this thread inside the block share one retry budget (a batch's), so a batch
         cannot outlive its objects' leases however many requests it makes; nested blocks keep the outer
-        one. Yields the shared deadline (a ``clock()`` instant)."""
+        one. ``seconds`` shortens the budget (what is left of the objects' lease when the batch starts).
+        Yields the shared deadline (a ``clock()`` instant)."""
         outer: float | None = getattr(self._budget, "deadline", None)
         if outer is not None:
             yield outer
             return
-        self._budget.deadline = self._clock() + self.retry.budget_seconds
+        budget = self.retry.budget_seconds if seconds is None else min(self.retry.budget_seconds, seconds)
+        self._budget.deadline = self._clock() + budget
         try:
             yield self._budget.deadline
         finally:

@@ -317,6 +317,37 @@ class PurviewGateway:
         external_id → Purview guid. Results list the assignment keys the sync owns now.
         """
         self.types.ensure(self.http)
+        args = (prior, asset_refs, term_guids, default_collection, existing_assets, rewrite)
+        results = self._write_assets(items, *args)
+        if any(r.error_code == TYPE_MISSING_CODE for r in results):  # types removed behind our back:
+            self.types.forget(self.http.endpoint)  # ensure them again and write those items once more
+            self.types.ensure(self.http)
+            redo = {r.sync_key for r in results if r.error_code == TYPE_MISSING_CODE}
+            if self.types.ready(self.http.endpoint):  # when the bootstrap failed again, writing is futile
+                todo = [i for i in items if i.sync_key in redo]
+                again = {r.sync_key: r for r in self._write_assets(todo, *args)}
+                results = [again.get(r.sync_key, r) for r in results]
+        if self.types.last_errors and any(r.error_code == TYPE_MISSING_CODE for r in results):
+            why = "; ".join(f"{name}: {error}" for name, error in list(self.types.last_errors.items())[:3])
+            note = f" (the project's custom types could not be ensured: {why})"
+            results = [
+                r.model_copy(update={"reason": f"{r.reason}{note}"})
+                if r.error_code == TYPE_MISSING_CODE
+                else r
+                for r in results
+            ]
+        return results
+
+    def _write_assets(  # noqa: PLR0917 - the arguments of upsert_assets, passed on
+        self,
+        items: Sequence[PivotAssetItem],
+        prior: PriorInput,
+        asset_refs: RefInput,
+        term_guids: Mapping[str, str] | None,
+        default_collection: str | None,
+        existing_assets: ExistingAssets,
+        rewrite: bool,
+    ) -> list[ItemResult]:
         works = self._prepare(
             items, prior, asset_refs, term_guids, default_collection, existing_assets, rewrite
         )
@@ -341,8 +372,6 @@ class PurviewGateway:
                     origin=work.origin,
                 )
             )
-        if any(r.error_code == TYPE_MISSING_CODE for r in results):  # types removed behind our back
-            self.types.forget(self.http.endpoint)
         return results
 
     @_one_budget

@@ -92,7 +92,7 @@ def backoff_delay(attempt: int, policy: RetryPolicy, rng: random.Random) -> floa
 def retry_after_delay(retry_after: float, policy: RetryPolicy, rng: random.Random) -> float:
     """The server's ``Retry-After`` stretched by up to ``retry_after_jitter`` (never shortened), capped by
     ``max_delay``: threads throttled together do not all come back at the same instant."""
-    return min(policy.max_delay, retry_after * (1.0 + rng.uniform(0.0, policy.retry_after_jitter)))
+    return min(policy.max_delay, max(0.0, retry_after) * (1.0 + rng.uniform(0.0, policy.retry_after_jitter)))
 
 
 def retry_delay(error: RetryableError, attempt: int, policy: RetryPolicy, rng: random.Random) -> float:

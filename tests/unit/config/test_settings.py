@@ -35,6 +35,24 @@ def test_fractional_capacity_units(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.purview_ops_per_second == 12.5
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("0", "must be ≥ 0.01"),
+        ("-1", "must be ≥ 0.01"),
+        ("1e-9", "must be ≥ 0.01"),  # 2e-8 requests/s: every request would wait for years, past any lease
+        ("abc", "must be a number"),
+    ],
+)
+def test_capacity_units_out_of_range_name_the_setting(
+    monkeypatch: pytest.MonkeyPatch, value: str, message: str
+) -> None:
+    monkeypatch.setenv("PURVIEW_CAPACITY_UNITS", value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert f"PURVIEW_CAPACITY_UNITS: {message}" in str(caught.value)
+
+
 def test_values_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PURVIEW_ENDPOINT", "http://127.0.0.1:8081/")
     monkeypatch.setenv("PURVIEW_CAPACITY_UNITS", "4")
@@ -78,8 +96,8 @@ def test_missing_target_says_what_to_set() -> None:
         ({"PURVIEW_BATCH_SIZE": "0"}, "PURVIEW_BATCH_SIZE: must be ≥ 1 (got '0')"),
         ({"CHUNK_SIZE": "1001"}, "CHUNK_SIZE: must be ≤ 1000 (got '1001')"),
         ({"CHUNK_SIZE": "ten"}, "CHUNK_SIZE: must be a whole number (got 'ten')"),
-        ({"PURVIEW_CAPACITY_UNITS": "0"}, "PURVIEW_CAPACITY_UNITS: must be > 0"),
-        ({"PURVIEW_CAPACITY_UNITS": "-0.5"}, "PURVIEW_CAPACITY_UNITS: must be > 0"),
+        ({"PURVIEW_CAPACITY_UNITS": "0"}, "PURVIEW_CAPACITY_UNITS: must be ≥ 0.01"),
+        ({"PURVIEW_CAPACITY_UNITS": "-0.5"}, "PURVIEW_CAPACITY_UNITS: must be ≥ 0.01"),
         ({"PURVIEW_RETRY_BUDGET_SECONDS": "0"}, "PURVIEW_RETRY_BUDGET_SECONDS: must be > 0"),
         ({"PURVIEW_RETRY_BASE_DELAY_SECONDS": "-1"}, "PURVIEW_RETRY_BASE_DELAY_SECONDS: must be > 0"),
         ({"LEASE_MINUTES": "0"}, "LEASE_MINUTES: must be ≥ 1"),

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from localdev import sync_cli
+import pytest
+
+from localdev import cli, sync_cli
 
 
 def _parse(*argv: str) -> argparse.Namespace:
@@ -37,3 +40,14 @@ def test_report_says_whether_the_run_counts_for_deletion() -> None:
     report = sync_cli.sync_report(output)
     assert report["complete_for_deletion"] is False and report["held"] == held and report["seen"] == 400
     assert report["deletes_held"]["count"] == 3
+
+
+def test_invalid_setting_is_a_clear_error_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PURVIEW_CAPACITY_UNITS", "abc")
+    code = cli.main(["sync", "demo", "--json", "--data-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "PURVIEW_CAPACITY_UNITS: must be a number (got 'abc')" in err
+    assert "Traceback" not in err

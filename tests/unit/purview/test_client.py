@@ -95,6 +95,14 @@ def make_http(session: ScriptedSession, clock: ManualClock, **kwargs: Any) -> Pu
     )
 
 
+@pytest.mark.parametrize("value", ["-5000", "nan", "inf", "abc"])
+def test_a_nonsense_ms_retry_after_falls_back_to_retry_after(value: str) -> None:
+    """A negative x-ms-retry-after-ms made the retry sleep a negative time: ``ValueError`` out of
+    ``time.sleep``, which failed the whole batch instead of retrying it."""
+    error = error_from_response(429, "", {"x-ms-retry-after-ms": value, "Retry-After": "2"})
+    assert error.retry_after == 2.0
+
+
 def test_http_retries_429_honouring_retry_after_then_succeeds() -> None:
     session = ScriptedSession(
         [
