@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import azure.durable_functions as df
@@ -17,6 +17,7 @@ import azure.durable_functions as df
 from activities import resources
 from activities.management import list_entities, read_entity, signal_entity
 from config import DeletionPolicy
+from entities.catalog import CatalogState
 from entities.keys import encode_key, identity_key
 from orchestrators.guards import decide_markers
 from orchestrators.policy import decide_deletion, last_presence
@@ -221,7 +222,10 @@ async def delete_objects(request: dict[str, Any], client: df.DurableOrchestratio
             targets.append((record["kind"], key, state))
     policy = DeletionPolicy.model_validate(resources.catalog(catalog).deletion)
     held_objects = await _count_objects(client, catalog) if targets else 0
-    guard = decide_markers(policy, len(targets), held_objects, force=bool(request.get("force")))
+    recent = await _recent_marker_deletions(client, catalog) if targets else 0
+    guard = decide_markers(
+        policy, len(targets), held_objects, force=bool(request.get("force")), recent=recent
+    )
     if not guard.execute:
         logger.warning("%s: %s", catalog, guard.message)
         sample = [key for _, key, _ in targets[:20]]
@@ -251,6 +255,16 @@ async def delete_objects(request: dict[str, Any], client: df.DurableOrchestratio
         "held": None,
         "named": len(targets),
     }
+
+
+async def _recent_marker_deletions(client: df.DurableOrchestrationClient, catalog: str) -> int:
+    """Objects delete markers of this catalog deleted within the last 24 hours (its runs registry)."""
+    state = await read_entity(client, "catalog", catalog)
+    if isinstance(state, str):
+        state = json.loads(state)
+    if not isinstance(state, dict):
+        return 0
+    return CatalogState.from_json(state).recent_marker_deletions(datetime.now(UTC))
 
 
 async def _count_objects(client: df.DurableOrchestrationClient, catalog: str) -> int:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, ClassVar, Final, Literal, assert_never
 
 from pydantic import (
@@ -32,10 +32,12 @@ from entities import operations
 
 __all__ = [
     "ABANDONED_ERROR",
+    "MARKER_WINDOW",
     "MAX_COMPLETE_RUNS",
     "MAX_ERRORS",
     "MAX_ERROR_LENGTH",
     "MAX_HOLDS",
+    "MAX_MARKER_ENTRIES",
     "MAX_RUNS",
     "OPERATION_NAMES",
     "AckResult",
@@ -43,8 +45,10 @@ __all__ = [
     "CompleteRun",
     "Counts",
     "CurrentRun",
+    "DeletionsExecutedRequest",
     "GetRequest",
     "InvalidOperationError",
+    "MarkerDeletions",
     "Operation",
     "RunFinishedRequest",
     "RunStartedRequest",
@@ -67,6 +71,10 @@ MAX_HOLDS: Final = 5
 """Hold reasons kept per run (shrink, unreadable records, ...)."""
 MAX_ERROR_LENGTH: Final = 1000
 """Longer error texts are truncated, not rejected: a rejected ``run_finished`` would lose the run."""
+MARKER_WINDOW: Final = timedelta(hours=24)
+"""How long executed marker deletions count against ``max_delete_fraction`` (a storm in small batches)."""
+MAX_MARKER_ENTRIES: Final = 1000
+"""Marker-deletion records kept; past it the oldest two are merged into one."""
 ABANDONED_ERROR: Final = "run never finished: a later run started while it was current"
 
 
@@ -152,6 +160,13 @@ class RunSummary(_Frozen):
     seen: Count | None = None
 
 
+class MarkerDeletions(_Frozen):
+    """Objects deleted by delete markers at one time (one run or push batch)."""
+
+    at: UtcTime
+    count: Annotated[int, Field(ge=1)]
+
+
 class CurrentRun(_Frozen):
     """The run in progress."""
 
@@ -177,6 +192,11 @@ class CatalogState(_Frozen):
     runs: tuple[RunSummary, ...] = Field(default=(), max_length=MAX_RUNS)
     complete_runs: tuple[CompleteRun, ...] = Field(default=(), max_length=MAX_COMPLETE_RUNS)
     runs_started: Count = 0  # every run ever started (the ``verify_every`` cadence counts them)
+    marker_deletions: tuple[MarkerDeletions, ...] = Field(default=(), max_length=MAX_MARKER_ENTRIES)
+
+    def recent_marker_deletions(self, now: datetime) -> int:
+        """Objects deleted by delete markers within :data:`MARKER_WINDOW` before ``now``."""
+        return sum(entry.count for entry in self.marker_deletions if entry.at > now - MARKER_WINDOW)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> CatalogState:
@@ -216,15 +236,24 @@ class RunFinishedRequest(_Frozen):
     now: UtcTime | None = None
 
 
+class DeletionsExecutedRequest(_Frozen):
+    """Delete markers deleted ``count`` objects: remembered for :data:`MARKER_WINDOW`, so a deletion storm
+    split into many small push batches still meets the catalog's ``max_delete_fraction`` as a whole."""
+
+    name: ClassVar[str] = "deletions_executed"
+    count: Annotated[int, Field(ge=1)]
+    now: UtcTime | None = None
+
+
 class GetRequest(_Frozen):
     """Read the state (never changes it)."""
 
     name: ClassVar[str] = "get"
 
 
-Operation = RunStartedRequest | RunFinishedRequest | GetRequest
+Operation = RunStartedRequest | RunFinishedRequest | DeletionsExecutedRequest | GetRequest
 _REQUESTS: Final[dict[str, type[Operation]]] = {
-    cls.name: cls for cls in (RunStartedRequest, RunFinishedRequest, GetRequest)
+    cls.name: cls for cls in (RunStartedRequest, RunFinishedRequest, DeletionsExecutedRequest, GetRequest)
 }
 OPERATION_NAMES: Final = tuple(_REQUESTS)
 
@@ -270,7 +299,20 @@ def apply(state: CatalogState, operation: Operation, now: datetime) -> Transitio
         return _run_started(state, operation, at)
     if isinstance(operation, RunFinishedRequest):
         return _run_finished(state, operation, at)
+    if isinstance(operation, DeletionsExecutedRequest):
+        entries = _within_window(state.marker_deletions, MarkerDeletions(at=at, count=operation.count))
+        return Transition(_evolve(state, marker_deletions=entries), AckResult(accepted=True).to_json())
     assert_never(operation)
+
+
+def _within_window(entries: tuple[MarkerDeletions, ...], new: MarkerDeletions) -> tuple[MarkerDeletions, ...]:
+    """The window's records plus ``new``; past the cap the two oldest merge (dated to the newer of them, so
+    nothing is forgotten early — they only count a little longer)."""
+    kept = [e for e in entries if e.at > new.at - MARKER_WINDOW] + [new]
+    while len(kept) > MAX_MARKER_ENTRIES:
+        first, second = kept[0], kept[1]
+        kept[:2] = [MarkerDeletions(at=max(first.at, second.at), count=first.count + second.count)]
+    return tuple(kept)
 
 
 def _recorded(state: CatalogState, run_id: str) -> bool:

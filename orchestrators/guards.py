@@ -137,13 +137,21 @@ class MarkerDecision:
         return asdict(self)
 
 
-def decide_markers(policy: DeletionPolicy, markers: int, held_objects: int, *, force: bool) -> MarkerDecision:
+def decide_markers(
+    policy: DeletionPolicy, markers: int, held_objects: int, *, force: bool, recent: int = 0
+) -> MarkerDecision:
     """Delete markers of one run (or push batch) for objects the catalog holds, against ``held_objects``
-    (the catalog's objects in sync state): above ``max_delete_fraction`` they are held unless ``force``."""
+    (the catalog's objects in sync state): above ``max_delete_fraction`` they are held unless ``force``.
+
+    ``recent``: objects that markers already deleted within the last 24 hours. They count with this run's
+    markers, against the catalog as it was before them, so a storm split into small push batches is held too.
+    """
     if markers <= 0:
         return MarkerDecision(True, "none", "no delete marker names a synced object", 0.0)
-    fraction = markers / held_objects if held_objects else 1.0
-    share = f"{markers} delete marker(s) for {held_objects} synced objects ({fraction:.1%})"
+    before = held_objects + recent
+    fraction = (markers + recent) / before if before else 1.0
+    earlier = f" (+{recent} deleted by markers in the last 24 h)" if recent else ""
+    share = f"{markers} delete marker(s){earlier} for {before} synced objects ({fraction:.1%})"
     limit = f"max_delete_fraction {policy.max_delete_fraction:.1%}"
     if fraction <= policy.max_delete_fraction:
         return MarkerDecision(True, "allowed", share, fraction)

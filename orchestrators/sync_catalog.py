@@ -136,6 +136,16 @@ def execute_markers(
     )
     for kind, n in outcome["deleted"].items():
         tally(summary, kind, "deleted", n)
+    executed = sum(outcome["deleted"].values())
+    if executed:  # remembered for 24 h: a storm in many small push batches meets the guard as a whole
+        try:
+            yield context.call_entity(
+                df.EntityId("catalog", request["catalog"]),
+                "deletions_executed",
+                {"count": executed, "now": context.current_utc_datetime.isoformat()},
+            )
+        except Exception as exc:
+            add_error(summary, f"marker deletions not recorded for the storm guard: {failure_text(exc)}")
     add_errors(summary, outcome["errors"], outcome["failed"])
     summary["unknown_deletions"] = summary.get("unknown_deletions", 0) + outcome["unknown"]
     if outcome.get("held"):

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
 from localdev.session import LocalApp
 from tests.e2e.conftest import source_dir, sync
 from tests.e2e.dataset import catalog_items, write
@@ -134,13 +132,6 @@ def test_markers_for_objects_never_synced_do_not_hide_a_shrink(app: LocalApp) ->
     assert _tables(app) == 74
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the push guard is per batch: a deletion storm split into small batches (Event Hubs delivers "
-    "<= 100 events per call) passes it batch by batch. Fix: count executed marker deletions per catalog in a "
-    "sliding window (e.g. in the catalog entity, last 24 h) and hold a batch once the window's total would "
-    "exceed max_delete_fraction of the catalog's objects, until forced",
-)
 def test_a_pushed_deletion_storm_in_small_batches_is_held(app: LocalApp) -> None:
     catalog = "e2e-markers"  # max_delete_fraction 20 %
     items = catalog_items(catalog, 20, columns=1, processes=0)  # 46 objects
@@ -152,3 +143,8 @@ def test_a_pushed_deletion_storm_in_small_batches_is_held(app: LocalApp) -> None
         assert answer.status_code == 202, answer.text
         app.wait(answer.json()["id"])
     assert _tables(app) >= 20 - int(0.2 * 46), "more than max_delete_fraction deleted by one storm"
+    held = app.post_body(f"catalogs/{catalog}/events", json.dumps(_markers(["tbl15"])))
+    output = app.wait(held.json()["id"])["output"]
+    assert output["deletes_held"] and "in the last 24 h" in output["deletes_held"]["message"], output
+    forced = app.post_body(f"catalogs/{catalog}/events?force_deletes=true", json.dumps(_markers(["tbl15"])))
+    assert app.wait(forced.json()["id"])["output"]["counts"]["asset"]["deleted"] == 1

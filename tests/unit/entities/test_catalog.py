@@ -279,7 +279,7 @@ def test_state_json_round_trip() -> None:
 
 
 def test_operation_names() -> None:
-    assert OPERATION_NAMES == ("run_started", "run_finished", "get")
+    assert OPERATION_NAMES == ("run_started", "run_finished", "deletions_executed", "get")
     assert parse_operation("get", None) == GetRequest()
 
 

@@ -105,3 +105,32 @@ def test_exports() -> None:
 def test_invalid_shrink_fraction_is_refused() -> None:
     with pytest.raises(ValueError, match="max_shrink_fraction"):
         DeletionPolicy(max_shrink_fraction=1.5)
+
+
+def test_marker_deletions_of_the_last_24_hours_count_with_this_batch() -> None:
+    """A storm split into small push batches: each batch alone is below the limit, together they are not."""
+    alone = decide_markers(DEFAULT, 3, 37, force=False)
+    assert alone.execute
+    storm = decide_markers(DEFAULT, 3, 37, force=False, recent=9)  # 12 of the 46 there were: 26 %
+    assert not storm.execute and "+9 deleted by markers in the last 24 h" in storm.message
+    assert storm.fraction == 12 / 46
+    assert decide_markers(DEFAULT, 3, 37, force=True, recent=9).execute
+
+
+def test_the_catalog_remembers_marker_deletions_for_24_hours() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from entities.catalog import MAX_MARKER_ENTRIES, CatalogState, DeletionsExecutedRequest, apply
+
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    state = CatalogState()
+    for hours_ago, count in ((30, 50), (10, 4), (1, 3)):
+        state = apply(
+            state, DeletionsExecutedRequest(count=count, now=now - timedelta(hours=hours_ago)), now
+        ).new_state
+    assert state.recent_marker_deletions(now) == 7  # the 30-hour-old record no longer counts
+    assert len(state.marker_deletions) == 2  # and was dropped when a newer one came
+    for _ in range(MAX_MARKER_ENTRIES + 5):
+        state = apply(state, DeletionsExecutedRequest(count=1, now=now), now).new_state
+    assert len(state.marker_deletions) == MAX_MARKER_ENTRIES
+    assert state.recent_marker_deletions(now) == 7 + MAX_MARKER_ENTRIES + 5  # merged, never forgotten early
