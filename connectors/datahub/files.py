@@ -5,7 +5,10 @@ end of a run, and a term assigned in one file is defined in another), while tran
 extract first indexes the files — one streaming pass keeping, per URN, the runs of records that touch it
 (file, byte offset, line, count), never the records themselves — then a page is a slice of the entities in
 order of first appearance, each merged from its runs by seeking to them. Broken records (invalid JSON, no
-urn, unusable aspect) are units of their own that transform turns into ``Rejected`` with file and line.
+urn, unusable aspect) are units of their own that transform turns into ``Rejected`` with file and line —
+except that a broken record whose URN can still be read *taints* that entity: it is not merged at all but
+becomes an error naming the URN, so transform rejects what it would have produced and Purview keeps its last
+good version instead of one missing the broken aspect.
 
 The index is built over the run's snapshot of the files (``connectors.files``) and kept per process, keyed
 by the snapshot (path, size, mtime, inode of every file), so paging costs one pass per process, not one per
@@ -20,7 +23,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.datahub.reader import BrokenValue, FileValue, iter_values
-from connectors.datahub.records import AspectChange, RecordError, apply_change, new_entity, parse_record
+from connectors.datahub.records import (
+    AspectChange,
+    RecordError,
+    apply_change,
+    entity_type_of,
+    new_entity,
+    parse_record,
+)
 from connectors.files import MAX_DEPTH, MAX_RECORD_BYTES, SnapshotFile
 
 __all__ = ["SEEK_GAP", "FileIndex", "build_index", "cached_index", "read_units"]
@@ -58,6 +68,8 @@ class FileIndex:
     """corpuser URN → email from ``corpUserInfo`` / ``corpUserEditableInfo`` (the editable one wins)."""
     parents: dict[str, str] = field(default_factory=dict)
     """container URN → its parent container (the ``container`` aspect of container entities)."""
+    tainted: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    """URN → ``{"error", "where"}`` of each broken record naming it: the entity is rejected, not merged."""
 
 
 def _where(path: SnapshotFile, line: int, number: int) -> str:
@@ -73,8 +85,16 @@ def build_index(
         last_urn: str | None = None
         for found in iter_values(path, max_record=max_record, max_depth=max_depth):
             if isinstance(found, BrokenValue):
-                index.units.append({"error": found.reason, "where": _where(path, found.line, found.number)})
+                broken = {"error": found.reason, "where": _where(path, found.line, found.number)}
                 last_urn = None
+                if found.urn is None:
+                    index.units.append(broken)
+                    continue
+                index.tainted.setdefault(found.urn, []).append(broken)
+                if found.urn not in index.runs:
+                    index.units.append(found.urn)
+                    index.entity_types[found.urn] = entity_type_of(found.urn)
+                    index.runs[found.urn] = []
                 continue
             try:
                 changes = list(parse_record(found.value))
@@ -92,7 +112,7 @@ def build_index(
                 index.units.append(urn)
                 index.entity_types[urn] = changes[0].entity_type
                 index.runs[urn] = [Run(file_no, found.offset, found.line, found.number, 1)]
-            elif urn == last_urn and runs[-1].file == file_no:
+            elif urn == last_urn and runs and runs[-1].file == file_no:
                 last = runs[-1]
                 runs[-1] = Run(last.file, last.offset, last.line, last.number, last.count + 1)
             else:
@@ -118,7 +138,7 @@ def cached_index(
 
 
 def read_units(index: FileIndex, start: int, count: int) -> list[dict[str, Any]]:
-    """Entity records (and error records) for units ``start`` .. ``start + count``.
+    """Entity records (and error records) for units ``start`` .. ``start + count``, one record per unit.
 
     The page's record runs are visited in file order, one sequential read per file that seeks forward only
     over gaps larger than ``SEEK_GAP``; changes are applied in stream order, so later records win.
@@ -128,6 +148,12 @@ def read_units(index: FileIndex, start: int, count: int) -> list[dict[str, Any]]
     for unit in index.units[start : start + count]:
         if isinstance(unit, dict):
             out.append(dict(unit))
+            continue
+        tainted = index.tainted.get(unit)
+        if tainted is not None:
+            # one record per unit (the cursor counts units): the entity's further broken records ride along
+            entity_type = index.entity_types[unit]
+            out.append({**tainted[0], "urn": unit, "entity_type": entity_type, "more": tainted[1:]})
             continue
         first = index.runs[unit][0]
         where = _where(index.files[first.file], first.line, first.number)

@@ -34,6 +34,7 @@ from connectors.files import (
     SourceIncomplete,
     TooDeep,
     open_checked,
+    top_level_strings,
     unencodable,
 )
 from connectors.files import scan_container as _scan
@@ -71,12 +72,15 @@ class _Skip:
 
 @dataclass(frozen=True)
 class BrokenValue:
-    """A record that is not valid JSON: where it starts and the parser's complaint."""
+    """A record that is not valid JSON: where it starts, the parser's complaint, and the entity it names
+    when its ``entityUrn`` (or an MCE snapshot's ``urn``) can still be read from its text, so that entity is
+    rejected whole instead of landing without the broken aspect."""
 
     reason: str
     offset: int
     line: int
     number: int
+    urn: str | None = None
 
 
 class _Buffer:
@@ -180,10 +184,12 @@ def iter_values(
             here_offset, here_line = buffer.base_offset, buffer.base_line
             result = _decode_one(buffer, limit, max_depth, indent)
             if isinstance(result, _Skip):
-                yield BrokenValue(result.reason, here_offset, here_line, number)
+                urn = _broken_urn(buffer.text[buffer.pos : min(result.end, buffer.pos + _NAME_LIMIT)])
+                yield BrokenValue(result.reason, here_offset, here_line, number, urn)
                 buffer.pos = result.end
             elif isinstance(result, str):
-                yield BrokenValue(result, here_offset, here_line, number)
+                urn = _broken_urn(buffer.text[buffer.pos : _next_record(buffer, indent)])
+                yield BrokenValue(result, here_offset, here_line, number, urn)
                 skipped_records = _resync(buffer, indent)
                 if buffer.eof and buffer.pos >= len(buffer.text):
                     if skipped_records:  # a single-line array: what followed the broken record is unknown
@@ -320,7 +326,7 @@ def _resync(buffer: _Buffer, indent: int) -> bool:
     """Move to the next line that starts a record at ``indent`` columns (or to the end of the data).
 
     Returns whether, having reached the end, the skipped text may have held further records."""
-    pattern = re.compile(r"\n" + " " * indent + r"[{\[]")
+    pattern = _line_record(indent)
     pos = buffer.pos + 1
     maybe_records = False
     while True:
@@ -336,6 +342,46 @@ def _resync(buffer: _Buffer, indent: int) -> bool:
             maybe_records = maybe_records or _single_line_records(buffer.text, 0, len(buffer.text))
             buffer.pos = len(buffer.text)
             return maybe_records
+
+
+_NAME_LIMIT = 1 << 16
+"""Characters of a broken record searched for its URN (DataHub writes the URN among the first keys)."""
+_MCE_URN = re.compile(r'^\{\s*"proposedSnapshot"\s*:\s*\{\s*"[^"\\]+"\s*:\s*\{\s*"urn"\s*:\s*"([^"\\]+)"')
+
+
+def _broken_urn(text: str) -> str | None:
+    """The URN a broken record names: an MCP's top-level ``entityUrn``, or the ``urn`` an MCE snapshot
+    opens with; ``None`` when it cannot be read (the record then stays an error naming no entity)."""
+    text = text[:_NAME_LIMIT]
+    urn = top_level_strings(text, frozenset({"entityUrn"}), limit=_NAME_LIMIT).get("entityUrn")
+    if urn is None:
+        found = _MCE_URN.match(text)
+        urn = found.group(1) if found else None
+    if urn is None or not urn.startswith("urn:li:"):
+        return None
+    try:
+        urn.encode("utf-8")  # an undecodable byte or a lone surrogate: not a name to key sync state on
+    except UnicodeEncodeError:
+        return None
+    return urn
+
+
+def _next_record(buffer: _Buffer, indent: int) -> int:
+    """Where a broken record's own text surely ends: before the next line starting a record at ``indent``
+    columns and before the first ``, {`` (where, in one-line data, the next record may start; inside the
+    record it only cuts the search short), so a broken record is never named after the one that follows it."""
+    end = min(len(buffer.text), buffer.pos + _NAME_LIMIT)
+    for pattern in (_line_record(indent), _RECORD_START):
+        found = pattern.search(buffer.text, buffer.pos + 1, end)
+        if found is not None:
+            end = found.start()
+    return end
+
+
+@functools.lru_cache(maxsize=16)
+def _line_record(indent: int) -> re.Pattern[str]:
+    """A line that starts a record (an object or array) at column ``indent``."""
+    return re.compile(r"\n" + " " * indent + r"[{\[]")
 
 
 def _single_line_records(text: str, start: int, end: int) -> bool:

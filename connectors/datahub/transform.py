@@ -10,7 +10,9 @@
 | anything else                | none: counted as ignored ``entity <type>``                     |
 
 An entity whose ``status.removed`` is true, or that was deleted (DELETE change type), becomes a ``Deletion``
-of what it would have produced.
+of what it would have produced. An error record naming an entity (one of its source records is broken)
+becomes a ``Rejected`` of each item it would have produced, so their sync state says Failed and Purview keeps
+their last good version.
 """
 
 from __future__ import annotations
@@ -45,11 +47,28 @@ def transform_entities(
     for record in records:
         where = str(record.get("where") or "?")
         if "error" in record:
-            yield Rejected(where=where, reason=str(record["error"]))
+            yield from _rejected(record, where)
             continue
         for problem in record.get("problems") or []:
             yield Rejected(where=str(problem.get("where") or where), reason=str(problem.get("reason")))
         yield from _entity(record, where, ctx)
+
+
+def _rejected(record: dict[str, Any], where: str) -> Iterator[Rejected]:
+    """An error record: a ``Rejected`` of each item its entity would have produced (a dataset may also have
+    a lineage process; rejecting it keeps it from looking deleted), or one naming nothing."""
+    urn = record.get("urn")
+    entity_type = str(record.get("entity_type") or "")
+    kind = _KIND_OF.get(entity_type)
+    broken = [(where, str(record["error"]))]
+    broken += [(str(b.get("where") or where), str(b.get("error"))) for b in record.get("more") or []]
+    for at, reason in broken:
+        if not isinstance(urn, str) or kind is None:
+            yield Rejected(where=at, reason=reason)
+            continue
+        yield Rejected(where=at, reason=reason, external_id=urn, kind=kind)
+        if entity_type == "dataset":
+            yield Rejected(where=at, reason=reason, external_id=lineage_external_id(urn), kind=kind)
 
 
 def _entity(

@@ -368,13 +368,6 @@ def test_a_pushed_message_with_invalid_text_is_rejected_alone_not_mangled(fault:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a broken record is an error unit naming no URN, so its entity lands without that aspect (here: "
-    "0 columns, which the upsert would write to Purview). Fix: the reader names the broken record's top-level"
-    " entityUrn (top_level_strings on the buffered text), build_index marks that URN tainted, and read_units "
-    "turns the tainted entity into a Rejected with external_id/kind, so Purview keeps its last good version",
-)
 def test_a_broken_record_of_an_entity_rejects_the_entity_not_lands_it_partially(tmp_path: Path) -> None:
     urn = "urn:li:dataset:(urn:li:dataPlatform:hive,db.orders,PROD)"
     props = {
@@ -404,3 +397,54 @@ def test_a_broken_record_of_an_entity_rejects_the_entity_not_lands_it_partially(
     results, _ = _drain(connector({"files": ["d.json"]}, base_dir=tmp_path))
     assert not [r for r in results if isinstance(r, PivotAssetItem)]  # no partial entity reaches Purview
     assert any(isinstance(r, Rejected) and r.external_id == urn for r in results)
+    rejected = [r for r in results if isinstance(r, Rejected)]
+    assert [(r.where, r.kind, r.external_id) for r in rejected] == [
+        ("d.json:14 (record 2)", "asset", urn),
+        ("d.json:14 (record 2)", "asset", f"lineage:{urn}"),  # its lineage process must not look deleted
+    ]
+    assert rejected[0].reason.startswith("invalid JSON")
+
+
+def test_a_broken_snapshot_rejects_its_entity_and_the_others_land(tmp_path: Path) -> None:
+    mce = {
+        "proposedSnapshot": {
+            "com.linkedin.pegasus2avro.metadata.snapshot.TagSnapshot": {
+                "urn": "urn:li:tag:pii",
+                "aspects": [{"com.linkedin.pegasus2avro.tag.TagProperties": {"name": "pii"}}],
+            }
+        }
+    }
+    text = json.dumps([mce, _tag("other")], indent=2).replace('"name": "pii"', '"name": BROKEN')
+    (tmp_path / "t.json").write_text(text)
+    results, _ = _drain(connector({"files": ["t.json"]}, base_dir=tmp_path))
+    assert [(type(r).__name__, getattr(r, "external_id", None)) for r in results] == [
+        ("Rejected", "urn:li:tag:pii"),
+        ("PivotClassificationItem", "urn:li:tag:other"),
+    ]
+
+
+def test_a_broken_record_naming_no_urn_stays_an_unnamed_error_not_its_neighbours(tmp_path: Path) -> None:
+    """JSON lines: the broken record's text holds no entityUrn, the next line does; that one is not blamed."""
+    broken = '{"entityType": "tag", "aspectName": "tagProperties", "aspect": {"json": BROKEN}}'
+    (tmp_path / "t.jsonl").write_text(broken + "\n" + json.dumps(_tag("b")) + "\n")
+    results, _ = _drain(connector({"files": ["t.jsonl"]}, base_dir=tmp_path))
+    assert [(type(r).__name__, getattr(r, "external_id", None)) for r in results] == [
+        ("Rejected", None),
+        ("PivotClassificationItem", "urn:li:tag:b"),
+    ]
+
+
+@pytest.mark.parametrize("page_size", [1, 10])
+def test_every_broken_record_of_an_entity_is_reported_and_paging_loses_no_entity(
+    tmp_path: Path, page_size: int
+) -> None:
+    records = [_tag("a", "BROKEN"), _tag("a"), _tag("a", "BROKEN"), _tag("b"), _tag("c")]
+    text = json.dumps(records, indent=2).replace('"BROKEN"', "BROKEN")
+    (tmp_path / "t.json").write_text(text)
+    results, _ = _drain(connector({"files": ["t.json"], "page_size": page_size}, base_dir=tmp_path))
+    assert [(type(r).__name__, r.external_id, getattr(r, "where", None)) for r in results] == [
+        ("Rejected", "urn:li:tag:a", "t.json:2 (record 1)"),
+        ("Rejected", "urn:li:tag:a", "t.json:26 (record 3)"),
+        ("PivotClassificationItem", "urn:li:tag:b", None),
+        ("PivotClassificationItem", "urn:li:tag:c", None),
+    ]
