@@ -112,6 +112,7 @@ def _write(
         "term_guids": term_guids,
         "default_collection": catalog.target_collection,
         "existing_assets": catalog.existing_assets,
+        "adopt_from": catalog.adopt_from,
     }
     if dry:
         results_assets: list[Any] = gateway.plan_assets(assets, **common)

@@ -35,8 +35,8 @@ class AssetContext:
     ``term_guids``: glossary term external_id → Purview term guid (``upsert_terms`` results, sync state).
     ``default_collection``: collection of items without ``target_collection`` (None: Purview's default).
     ``existing_assets``: what to do with an asset found in Purview that the sync did not create (see
-    :func:`_adopt`). ``rewrite``: write every object even where Purview already holds what the sync would
-    write (a ``full`` run).
+    :func:`_adopt`); ``adopt_from``: catalogs whose assets this catalog takes over. ``rewrite``: write
+    every object even where Purview already holds what the sync would write (a ``full`` run).
     """
 
     asset_refs: Mapping[str, EntityRef] = field(default_factory=dict)
@@ -44,6 +44,7 @@ class AssetContext:
     default_collection: str | None = None
     existing_assets: Literal["adopt", "skip", "fail"] = "adopt"
     rewrite: bool = False
+    adopt_from: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -157,11 +158,13 @@ def _qualified_term_refs(items: Sequence[PivotAssetItem]) -> set[EntityRef]:
 _DEFAULT_CONTEXT = AssetContext()
 
 
-def _adopt(work: AssetWork, policy: str) -> bool:
+def _adopt(work: AssetWork, policy: str, adopt_from: frozenset[str] = frozenset()) -> bool:
     """Decide the origin of an asset the sync writes for the first time; False: leave it alone (skip/fail).
 
     An asset already in Purview that carries this catalog's provenance is the sync's own (its state was lost);
-    any other was put there by a scan, a person or another tool: adopt it, skip it, or fail the item.
+    one carrying the provenance of a catalog listed in ``adopt_from`` was created by this app for the catalog
+    it takes over from, so it inherits that catalog's ownership (it will delete it when the item goes); any
+    other was put there by a scan, a person or another tool: adopt it, skip it, or fail the item.
     """
     current = work.current
     if current is None:
@@ -171,7 +174,7 @@ def _adopt(work: AssetWork, policy: str) -> bool:
         return True  # the entity it wrote before: its origin is known (older states without one were created)
     # Otherwise decide afresh: a renamed item (or one whose entity was replaced) may land on someone else's
     # asset, and a skipped one must stay unwritten for as long as the policy says skip.
-    if catalog_of(current.entity) == work.item.catalog:
+    if catalog_of(current.entity) == work.item.catalog or catalog_of(current.entity) in adopt_from:
         work.origin = "created"
         return True
     if policy == "skip":
@@ -251,7 +254,7 @@ def _decide(work: AssetWork, guid_of: Any, context: AssetContext = _DEFAULT_CONT
     """Compare the mapped asset with what Purview holds and fill in what to write."""
     mapped, current = work.mapped, work.current
     assert mapped is not None
-    if not _adopt(work, context.existing_assets):
+    if not _adopt(work, context.existing_assets, context.adopt_from):
         return
     names = [c.name for c in work.item.columns]
     if work.adopted and current is not None:

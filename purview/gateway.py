@@ -72,6 +72,24 @@ def _entity_ref(value: EntityRef | QualifiedNameRef | Mapping[str, str]) -> Enti
     return EntityRef(value["type_name"], value["qualified_name"])
 
 
+def _context(  # noqa: PLR0917 - the keyword arguments of upsert_assets/plan_assets, in their order
+    asset_refs: RefInput,
+    term_guids: Mapping[str, str] | None,
+    default_collection: str | None,
+    existing_assets: ExistingAssets,
+    adopt_from: Sequence[str],
+    rewrite: bool = False,
+) -> AssetContext:
+    return AssetContext(
+        asset_refs={k: _entity_ref(v) for k, v in (asset_refs or {}).items()},
+        term_guids=dict(term_guids or {}),
+        default_collection=default_collection,
+        existing_assets=existing_assets,
+        adopt_from=frozenset(adopt_from),
+        rewrite=rewrite,
+    )
+
+
 def _asset_status(work: AssetWork) -> ItemStatus:
     if work.origin == "skipped":
         return "skipped"
@@ -270,23 +288,9 @@ class PurviewGateway:
     # endregion
 
     # region assets
-    def _prepare(  # noqa: PLR0917 - one private call site per public method
-        self,
-        items: Sequence[PivotAssetItem],
-        prior: PriorInput,
-        asset_refs: RefInput,
-        term_guids: Mapping[str, str] | None,
-        default_collection: str | None,
-        existing_assets: ExistingAssets = "adopt",
-        rewrite: bool = False,
+    def _prepare(
+        self, items: Sequence[PivotAssetItem], prior: PriorInput, context: AssetContext
     ) -> list[AssetWork]:
-        context = AssetContext(
-            asset_refs={k: _entity_ref(v) for k, v in (asset_refs or {}).items()},
-            term_guids=dict(term_guids or {}),
-            default_collection=default_collection,
-            existing_assets=existing_assets,
-            rewrite=rewrite,
-        )
         return prepare_assets(
             self.http,
             items,
@@ -308,16 +312,19 @@ class PurviewGateway:
         term_guids: Mapping[str, str] | None = None,
         default_collection: str | None = None,
         existing_assets: ExistingAssets = "adopt",
+        adopt_from: Sequence[str] = (),
         rewrite: bool = False,
     ) -> list[ItemResult]:
         """Create or update assets with their columns, lineage, terms and classifications.
 
         ``prior``: sync_key → ``PriorState`` (what the sync assigned before). ``asset_refs``: external_id →
         ``{type_name, qualified_name}`` for same-catalog assets outside the batch. ``term_guids``: term
-        external_id → Purview guid. Results list the assignment keys the sync owns now.
+        external_id → Purview guid. ``existing_assets``/``adopt_from``: what to do with assets already in
+        Purview (see ``purview.assets``). Results list the assignment keys the sync owns now.
         """
         self.types.ensure(self.http)
-        args = (prior, asset_refs, term_guids, default_collection, existing_assets, rewrite)
+        context = _context(asset_refs, term_guids, default_collection, existing_assets, adopt_from, rewrite)
+        args = (prior, context)
         results = self._write_assets(items, *args)
         if any(r.error_code == TYPE_MISSING_CODE for r in results):  # types removed behind our back:
             self.types.forget(self.http.endpoint)  # ensure them again and write those items once more
@@ -338,19 +345,10 @@ class PurviewGateway:
             ]
         return results
 
-    def _write_assets(  # noqa: PLR0917 - the arguments of upsert_assets, passed on
-        self,
-        items: Sequence[PivotAssetItem],
-        prior: PriorInput,
-        asset_refs: RefInput,
-        term_guids: Mapping[str, str] | None,
-        default_collection: str | None,
-        existing_assets: ExistingAssets,
-        rewrite: bool,
+    def _write_assets(
+        self, items: Sequence[PivotAssetItem], prior: PriorInput, context: AssetContext
     ) -> list[ItemResult]:
-        works = self._prepare(
-            items, prior, asset_refs, term_guids, default_collection, existing_assets, rewrite
-        )
+        works = self._prepare(items, prior, context)
         write_assets(self.http, [w for w in works if w.ok], max_entities=self.batch_size, cache=self.cache)
         results = []
         for work in works:
@@ -384,10 +382,12 @@ class PurviewGateway:
         term_guids: Mapping[str, str] | None = None,
         default_collection: str | None = None,
         existing_assets: ExistingAssets = "adopt",
+        adopt_from: Sequence[str] = (),
     ) -> list[ItemPlan]:
         """Dry run of ``upsert_assets``: reads only, field-level diffs per item."""
         plans = []
-        for work in self._prepare(items, prior, asset_refs, term_guids, default_collection, existing_assets):
+        context = _context(asset_refs, term_guids, default_collection, existing_assets, adopt_from)
+        for work in self._prepare(items, prior, context):
             if work.error is not None:
                 plans.append(ItemPlan(sync_key=work.item.sync_key, action="fail", reason=str(work.error)))
                 continue

@@ -51,7 +51,17 @@ def test_a_former_owner_neither_overwrites_nor_deletes_an_asset_taken_over_by_ad
     assert cleanup["status"] == "completed", cleanup
     assert _held(client, qn) == taken
     assert app.get("catalogs/e2e-rev-a/objects/asset/tbl0").status_code == 404  # A forgot it
-    assert app.get("catalogs/e2e-rev-b/objects/asset/tbl5").json()["status"] == "Completed"
+    b_state = app.get("catalogs/e2e-rev-b/objects/asset/tbl5").json()
+    assert b_state["status"] == "Completed"
+    assert b_state["origin"] == "created", "B inherits A's ownership: the app created it, for A"
+    assert (
+        taken["labels"] == ["federation_e2e-rev-b"] and taken["custom"]["federation_catalog"] == "e2e-rev-b"
+    )
+
+    write(source_dir("e2e-rev-b"), [_plain("e2e-rev-b", 6)], files=1)  # B drops it: B, the owner, deletes it
+    assert sync(app, "e2e-rev-b")["status"] == "completed"
+    assert app.start_and_wait("cleanup", params={"catalog": "e2e-rev-b"})["output"][0]["deleted"] == 1
+    assert _held(client, qn) is None
 
 
 def test_a_dry_run_plans_an_item_another_catalog_owns_as_failing_naming_the_owner(app: LocalApp) -> None:

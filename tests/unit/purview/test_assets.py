@@ -278,3 +278,17 @@ def test_an_adopted_entity_keeps_others_custom_attributes_and_lineage_and_the_sy
         {"guid": "g-theirs"}
     ]  # theirs kept, old dropped
     assert mine == {"custom:team", "custom:federation_catalog", "rel:inputs:t|mine"}
+
+
+def test_an_asset_this_app_created_for_a_catalog_adopted_from_is_inherited_as_created() -> None:
+    """adopt_from moves ownership: the new owner deletes it when its item goes (it is not someone else's)."""
+    from purview.assets import AssetContext
+
+    pivot = item()
+    theirs = as_read(pivot)
+    theirs.entity["customAttributes"] = {"federation_catalog": "legacy"}
+    for adopt_from, origin in ((frozenset({"legacy"}), "created"), (frozenset(), "adopted")):
+        mapped = map_asset(pivot, resolve_ref=lambda ref: EntityRef("x", "y"), resolve_term=lambda ref: TERM)
+        work = AssetWork(pivot, PriorState(), mapped=mapped, collection="sales", current=theirs)
+        _decide(work, {}.get, AssetContext(adopt_from=adopt_from))
+        assert work.origin == origin
