@@ -41,6 +41,7 @@ INVALID_FINGERPRINT = "invalid"
 def chunk_keys(request: dict[str, Any]) -> list[dict[str, Any]]:
     """The sync-state identity of each record of a staged chunk: what ``begin`` needs, nothing more."""
     keys = []
+    adopt_from = resources.catalog(request["catalog"]).adopt_from if request.get("phase") != "invalid" else []
     for record in resources.staging().iter_jsonl(request["ref"]):
         identity = None
         if request.get("phase") == "invalid":
@@ -50,7 +51,6 @@ def chunk_keys(request: dict[str, Any]) -> list[dict[str, Any]]:
             catalog, fingerprint, reason = item.catalog, item.fingerprint(), None
             if isinstance(item, PivotAssetItem):
                 identity = {"type_name": item.type_name, "qualified_name": item.qualified_name}
-                adopt_from = resources.catalog(catalog).adopt_from
                 if adopt_from:
                     identity["adopt_from"] = adopt_from  # type: ignore[assignment]
         keys.append(

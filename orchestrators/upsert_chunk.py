@@ -12,6 +12,7 @@ History stays bounded: about three events per item, far below the 5,000-event bu
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from datetime import timedelta
 from typing import Any
 
@@ -55,6 +56,23 @@ def _claim_entity(identity: dict[str, str]) -> df.EntityId:
     return df.EntityId("identity_claim", identity_key(identity["type_name"], identity["qualified_name"]))
 
 
+def _gather(context: df.DurableOrchestrationContext, tasks: list[Any]) -> Generator[Any, Any, list[Any]]:
+    """``task_all`` that also takes no task (the SDK answers None to an empty ``task_all``)."""
+    if not tasks:
+        return []
+    results: list[Any] = yield context.task_all(tasks)
+    return results
+
+
+def _refuse(
+    summary: dict[str, Any], decisions: dict[str, dict[str, Any]], key: dict[str, Any], reason: str
+) -> None:
+    """An item whose Purview identity another object owns: it fails alone, naming the owner."""
+    decisions[key["sync_key"]] = {"decision": "refused", "reason": reason}
+    tally(summary, key["kind"], "failed")
+    add_error(summary, f"{key['sync_key']}: {reason}")
+
+
 @bp.orchestration_trigger(context_name="context")
 def upsert_chunk(context: df.DurableOrchestrationContext) -> Any:
     """Input: ``{catalog, run_id, phase, ref, chunk_id, index_ref, asset_index_ref, dry_run, options}``."""
@@ -76,20 +94,12 @@ def upsert_chunk(context: df.DurableOrchestrationContext) -> Any:
         for key, state in zip(keys, states, strict=True):
             decisions[key["sync_key"]] = _dry_decision(key, state)
         owned = [k for k in keys if k.get("identity")]  # the plan shows what the claim would refuse
-        claims = (
-            (
-                yield context.task_all(
-                    [context.call_entity(_claim_entity(k["identity"]), "get") for k in owned]
-                )
-            )
-            if owned
-            else []
+        claims = yield from _gather(
+            context, [context.call_entity(_claim_entity(k["identity"]), "get") for k in owned]
         )
         for k, claim in zip(owned, claims, strict=True):
             if reason := dry_refusal(request, k, claim):
-                decisions[k["sync_key"]] = {"decision": "refused", "reason": reason}
-                tally(summary, k["kind"], "failed")
-                add_error(summary, f"{k['sync_key']}: {reason}")
+                _refuse(summary, decisions, k, reason)
     else:
         pending, retries = keys, 0
         leased_at = context.current_utc_datetime  # the earliest lease of the chunk: its batches end before it
@@ -145,20 +155,17 @@ def upsert_chunk(context: df.DurableOrchestrationContext) -> Any:
 
     if not dry:  # each Purview identity has one owner: a claim refused fails the item, naming the owner
         claiming = [k for k in keys if needs_claim(k, decisions[k["sync_key"]])]
-        answers: list[dict[str, Any]] = []
-        if claiming:  # task_all of nothing answers None
-            answers = yield context.task_all(
-                [
-                    context.call_entity(_claim_entity(k["identity"]), "claim", claim_request(request, k, now))
-                    for k in claiming
-                ]
-            )
+        answers = yield from _gather(
+            context,
+            [
+                context.call_entity(_claim_entity(k["identity"]), "claim", claim_request(request, k, now))
+                for k in claiming
+            ],
+        )
         for k, answer in zip(claiming, answers, strict=True):
             if not answer["granted"]:
                 reason = refusal(answer)
-                decisions[k["sync_key"]] = {"decision": "refused", "reason": reason}
-                tally(summary, k["kind"], "failed")
-                add_error(summary, f"{k['sync_key']}: {reason}")
+                _refuse(summary, decisions, k, reason)
                 context.signal_entity(
                     _entity(k["entity_key"]),
                     "fail",

@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from localdev.purview import EmulatorServer
+from localdev.purview.rates import max_in_window
 from purview import (
     GENERIC_PROCESS,
     AdaptivePacer,
@@ -44,15 +45,6 @@ class TimedSession(requests.Session):
 def throttled_emulator() -> Iterator[EmulatorServer]:
     with EmulatorServer(port=0, capacity_units=1, error_rate=0.1, seed=7) as server:
         yield server
-
-
-def max_in_window(stamps: list[float], window: float = 1.0) -> int:
-    best, start = 0, 0
-    for end, stamp in enumerate(stamps):
-        while stamp - stamps[start] >= window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 @pytest.mark.timeout(180)
@@ -93,7 +85,7 @@ def test_lands_everything_at_one_capacity_unit_with_faults(throttled_emulator: E
     served = sum(stats["requests"].values())
     assert served == ours["calls"] == len(session.sent)
     assert served / elapsed <= 25
-    assert max_in_window(session.sent) <= 25
+    assert max_in_window(session.sent, 1.0) <= 25
     assert stats["throttled"] <= 2  # pacing keeps clear of the server's limit
 
 

@@ -10,23 +10,21 @@ import azure.functions as func
 import pytest
 
 from activities import resources
+from tests.unit.triggers.conftest import use_catalogs
 from triggers import http_api
 
 
 @pytest.fixture
 def catalogs_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "catalogs.yaml"
-    path.write_text(
+    yield from use_catalogs(
+        tmp_path,
+        monkeypatch,
         "catalogs:\n"
         "  - name: sales\n"
         "    connector: pivotfile\n"
         "    schedule: '0 0 2 * * *'\n"
-        "    source: {files: ['x/*.jsonl'], token: '${SALES_TOKEN}'}\n"
+        "    source: {files: ['x/*.jsonl'], token: '${SALES_TOKEN}'}\n",
     )
-    monkeypatch.setenv("CATALOGS_FILE", str(path))
-    resources.reset()
-    yield path
-    resources.reset()
 
 
 def _get(route: str, **params: str) -> func.HttpResponse:

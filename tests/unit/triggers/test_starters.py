@@ -9,23 +9,20 @@ from typing import Any
 
 import pytest
 
-from activities import resources
+from tests.unit.triggers.conftest import use_catalogs
 from triggers.starters import CatalogDisabled, ensure_enabled, start_ingest, start_sync
 
 
 @pytest.fixture(autouse=True)
 def catalogs_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "catalogs.yaml"
-    path.write_text(
+    yield from use_catalogs(
+        tmp_path,
+        monkeypatch,
         "catalogs:\n"
         "  - {name: live, connector: pivotfile, mode: both, schedule: null, source: {files: ['x/*.jsonl']}}\n"
         "  - {name: paused, connector: pivotfile, mode: both, schedule: null, enabled: false,\n"
-        "      source: {files: ['x/*.jsonl']}}\n"
+        "      source: {files: ['x/*.jsonl']}}\n",
     )
-    monkeypatch.setenv("CATALOGS_FILE", str(path))
-    resources.reset()
-    yield path
-    resources.reset()
 
 
 def test_enabled_catalog_passes() -> None:
