@@ -18,7 +18,7 @@ from activities import resources
 from activities.management import list_entities, read_entity, signal_entity
 from config import DeletionPolicy
 from entities.catalog import CatalogState
-from entities.keys import encode_key, identity_key
+from entities.keys import encode_key, identity_key_of
 from orchestrators.guards import decide_markers
 from orchestrators.policy import decide_deletion, last_presence
 
@@ -76,7 +76,7 @@ async def _forget(
         await signal_entity(
             client,
             "identity_claim",
-            identity_key(*identity.split("|", 1)),
+            identity_key_of(identity),
             "release",
             {"catalog": state.get("catalog"), "external_id": state.get("external_id")},
         )
@@ -88,7 +88,7 @@ async def _owned_elsewhere(client: df.DurableOrchestrationClient, state: dict[st
     identity = state.get("identity")
     if not identity or "|" not in identity:
         return False
-    claim = await read_entity(client, "identity_claim", identity_key(*identity.split("|", 1)))
+    claim = await read_entity(client, "identity_claim", identity_key_of(identity))
     if isinstance(claim, str):
         claim = json.loads(claim)
     if not isinstance(claim, dict):

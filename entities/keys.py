@@ -31,6 +31,7 @@ __all__ = [
     "decode_key",
     "encode_key",
     "identity_key",
+    "identity_key_of",
     "is_hashed",
 ]
 
@@ -89,6 +90,12 @@ def identity_key(type_name: str, qualified_name: str) -> str:
     return _bounded(
         SEPARATOR.join((_encode_part(type_name, "type_name"), _encode_part(qualified_name, "qualified_name")))
     )
+
+
+def identity_key_of(identity: str) -> str:
+    """:func:`identity_key` of an identity as sync states store it: ``type_name|qualifiedName``."""
+    type_name, _, qualified_name = identity.partition(SEPARATOR)
+    return identity_key(type_name, qualified_name)
 
 
 def _bounded(full: str) -> str:

@@ -20,7 +20,7 @@ import azure.durable_functions as df
 
 from activities.deletion import retire_assets
 from activities.upsert import chunk_keys, upsert_batch
-from entities.keys import identity_key
+from entities.keys import identity_key, identity_key_of
 from orchestrators.ownership import (
     claim_request,
     counter_of,
@@ -173,7 +173,7 @@ def upsert_chunk(context: df.DurableOrchestrationContext) -> Any:
                 )
             elif old := released_identity(k, decisions[k["sync_key"]]):  # renamed: the old one is free
                 context.signal_entity(
-                    df.EntityId("identity_claim", identity_key(*old.split("|", 1))),
+                    df.EntityId("identity_claim", identity_key_of(old)),
                     "release",
                     {"catalog": request["catalog"], "external_id": k["external_id"]},
                 )
