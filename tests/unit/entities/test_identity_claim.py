@@ -81,4 +81,6 @@ def test_identity_keys_are_safe_and_distinct() -> None:
 def test_identity_key_of_the_stored_text_is_the_identity_key() -> None:
     from entities.keys import identity_key_of
 
-    assert identity_key_of("azure_sql_table|mssql://s/db|x") == identity_key("azure_sql_table", "mssql://s/db|x")
+    assert identity_key_of("azure_sql_table|mssql://s/db|x") == identity_key(
+        "azure_sql_table", "mssql://s/db|x"
+    )
