@@ -13,10 +13,10 @@ from typing import Any
 import azure.durable_functions as df
 
 from activities import resources
-from activities.staging import RefNotFoundError, make_ref
 from connectors.base import Deletion, Rejected
 from connectors.files import SourceIncomplete
 from orchestrators.policy import chunk, phase_order
+from staging import RefNotFoundError, make_ref
 
 __all__ = ["ERROR_SAMPLE", "SNAPSHOT_NAME", "bp"]
 

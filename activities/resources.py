@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 
 from azure.identity import DefaultAzureCredential
 
-from activities.staging import Staging, staging_from_settings
 from config import CatalogConfig, CatalogsConfig, Settings, load_catalogs, load_settings
 from connectors.base import Connector
 from connectors.registry import build_connector, known_connectors
@@ -24,6 +23,7 @@ from purview import PurviewGateway, RetryPolicy
 from purview.bootstrap import TypeBootstrap
 from purview.client import PurviewHttp, account_endpoint
 from purview.ratelimit import AdaptivePacer
+from staging import Staging, staging_from_settings
 
 __all__ = ["catalog", "catalogs", "connector", "gateway", "reset", "run_blocking", "settings", "staging"]
 

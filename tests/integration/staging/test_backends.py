@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from activities.staging import InvalidRefError, RefNotFoundError, Staging, StagingError, staging_from_settings
-from activities.staging_blob import BlobStaging
-from activities.staging_local import LocalStaging
 from config.settings import Settings
+from staging import InvalidRefError, RefNotFoundError, Staging, StagingError, staging_from_settings
+from staging.blob import BlobStaging
+from staging.local import LocalStaging
 from tests.integration.staging.helpers import Azurite, Clock, require_azurite
 
 pytestmark = pytest.mark.timeout(60)

@@ -16,8 +16,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from activities import staging
-from activities.staging import (
+import staging
+from config.errors import SettingsError
+from config.settings import Settings
+from staging import (
     CorruptPayloadError,
     InvalidRefError,
     StagingError,
@@ -29,10 +31,8 @@ from activities.staging import (
     split_ref,
     staging_from_settings,
 )
-from activities.staging_blob import BlobStaging
-from activities.staging_local import LocalStaging
-from config.errors import SettingsError
-from config.settings import Settings
+from staging.blob import BlobStaging
+from staging.local import LocalStaging
 
 segments = st.from_regex(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,20}", fullmatch=True)
 json_values = st.recursive(

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from activities.staging import InvalidRefError, RefNotFoundError, Staging, check_run_id, split_ref, utc_now
+from staging.base import InvalidRefError, RefNotFoundError, Staging, check_run_id, split_ref, utc_now
 
 __all__ = ["LocalStaging"]
 

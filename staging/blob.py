@@ -15,7 +15,7 @@ from typing import Any, Final
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings
 
-from activities.staging import (
+from staging.base import (
     GZIP_SUFFIX,
     InvalidRefError,
     RefNotFoundError,

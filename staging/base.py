@@ -4,8 +4,8 @@ A ref is ``"{run_id}/{name}"`` (a ``.gz`` suffix on ``name`` means gzip), i.e. t
 backend and the relative path in the local one; it is plain JSON and identifies the payload on either backend.
 Puts are idempotent (activities are at-least-once): the same ``run_id`` + ``name`` overwrites, atomically.
 
-Backends: :class:`activities.staging_blob.BlobStaging` (Azure Blob Storage, Azurite in dev) and
-:class:`activities.staging_local.LocalStaging` (a folder; the localdev default). Usage::
+Backends: :class:`staging.blob.BlobStaging` (Azure Blob Storage, Azurite in dev) and
+:class:`staging.local.LocalStaging` (a folder; the localdev default). Usage::
 
     staging = staging_from_settings(load_settings())
     ref = staging.put_jsonl(run_id, "extract/page-00001.jsonl", records, compress=True)
@@ -23,16 +23,12 @@ Errors::
 from __future__ import annotations
 
 import json
-import os
 import re
 import zlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
-
-from config.errors import Problem, SettingsError
-from config.settings import Settings
 
 __all__ = [
     "GZIP_SUFFIX",
@@ -48,7 +44,6 @@ __all__ = [
     "encode_jsonl",
     "make_ref",
     "split_ref",
-    "staging_from_settings",
     "utc_now",
 ]
 
@@ -275,51 +270,3 @@ class Staging(ABC):
         for run_id in stale:
             self.delete_run(run_id)
         return stale
-
-
-def staging_from_settings(
-    settings: Settings,
-    *,
-    environ: Mapping[str, str] | None = None,
-    clock: Callable[[], datetime] = utc_now,
-) -> Staging:
-    """The backend the app settings select (STAGING_BACKEND); ``SettingsError`` names what to set.
-
-    Blob: STAGING_ACCOUNT_URL with the managed identity (DefaultAzureCredential); else the app setting named
-    by STAGING_CONNECTION_SETTING: a connection string (Azurite/dev), or its identity-based form
-    (``NAME__blobServiceUri`` or ``NAME__accountName``, optional ``NAME__clientId``). Local: STAGING_DIR.
-    """
-    if settings.staging_backend == "local":
-        from activities.staging_local import LocalStaging
-
-        return LocalStaging(settings.staging_dir, clock=clock)
-    from activities.staging_blob import BlobStaging
-
-    if settings.staging_account_url is not None:
-        return BlobStaging.from_account_url(
-            settings.staging_account_url, settings.staging_container, clock=clock
-        )
-    env = {key.lower(): value for key, value in (os.environ if environ is None else environ).items() if value}
-    name = settings.staging_connection_setting
-    connection = env.get(name.lower())
-    if connection is not None:
-        return BlobStaging.from_connection_string(connection, settings.staging_container, clock=clock)
-    # Identity-based connection, as the Functions host spells it: NAME__blobServiceUri or NAME__accountName.
-    account_url = env.get(f"{name}__blobserviceuri".lower())
-    if account_url is None and (account := env.get(f"{name}__accountname".lower())) is not None:
-        account_url = f"https://{account}.blob.core.windows.net"
-    if account_url is not None:
-        client_id = env.get(f"{name}__clientid".lower())
-        return BlobStaging.from_account_url(
-            account_url, settings.staging_container, clock=clock, managed_identity_client_id=client_id
-        )
-    raise SettingsError(
-        [
-            Problem(
-                f"blob staging needs a storage connection string in app setting {name!r} (or the "
-                f"identity-based {name}__blobServiceUri / {name}__accountName), which is unset or empty; "
-                "set it, or set STAGING_ACCOUNT_URL (managed identity), or STAGING_BACKEND=local",
-                field="STAGING_CONNECTION_SETTING",
-            )
-        ]
-    )
