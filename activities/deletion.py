@@ -19,8 +19,8 @@ from activities.management import list_entities, read_entity, signal_entity
 from config import DeletionPolicy
 from entities.catalog import CatalogState
 from entities.keys import encode_key, identity_key_of
-from orchestrators.guards import decide_markers
-from orchestrators.policy import decide_deletion, last_presence
+from sync.deletion import decide_deletion, last_presence
+from sync.guards import decide_markers
 
 __all__ = ["bp"]
 

@@ -15,8 +15,8 @@ import azure.durable_functions as df
 from activities import resources
 from connectors.base import Deletion, Rejected
 from connectors.files import SourceIncomplete
-from orchestrators.policy import chunk, phase_order
 from staging import RefNotFoundError, make_ref
+from sync.waves import chunk, phase_order
 
 __all__ = ["ERROR_SAMPLE", "SNAPSHOT_NAME", "bp"]
 

@@ -17,7 +17,6 @@ import azure.durable_functions as df
 from activities import resources
 from activities.management import read_entity
 from entities.keys import encode_key
-from orchestrators.policy import lease_left
 from pivot import (
     AnyPivotItem,
     ItemRef,
@@ -28,6 +27,7 @@ from pivot import (
 )
 from purview import PriorState
 from purview.errors import PurviewError
+from sync.leases import lease_left
 
 __all__ = ["bp"]
 

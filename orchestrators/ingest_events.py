@@ -15,9 +15,9 @@ import azure.durable_functions as df
 
 from activities.catalogs import cleanup_staging
 from activities.extract import transform_page
-from orchestrators.summary import add_errors, empty_summary
 from orchestrators.sync_catalog import execute_markers, import_waves
 from orchestrators.upsert_chunk import ACTIVITY_RETRY
+from sync.summary import add_errors, empty_summary
 
 __all__ = ["bp", "ingest_instance_id"]
 

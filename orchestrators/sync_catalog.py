@@ -18,8 +18,9 @@ from activities.deletion import delete_objects, find_stale
 from activities.extract import extract_page, plan_waves, transform_page
 from activities.upsert import merge_index
 from config.catalogs import DeletionPolicy
-from orchestrators.guards import RunFacts, RunVerdict, run_completeness
-from orchestrators.summary import (
+from orchestrators.upsert_chunk import ACTIVITY_RETRY, upsert_chunk
+from sync.guards import RunFacts, RunVerdict, run_completeness
+from sync.summary import (
     add_error,
     add_errors,
     empty_summary,
@@ -28,7 +29,6 @@ from orchestrators.summary import (
     seen_objects,
     tally,
 )
-from orchestrators.upsert_chunk import ACTIVITY_RETRY, upsert_chunk
 
 __all__ = [
     "PARALLEL_CHUNKS",

@@ -21,7 +21,8 @@ import azure.durable_functions as df
 from activities.deletion import retire_assets
 from activities.upsert import chunk_keys, upsert_batch
 from entities.keys import identity_key, identity_key_of
-from orchestrators.ownership import (
+from sync.leases import busy_retry
+from sync.ownership import (
     claim_request,
     counter_of,
     dry_refusal,
@@ -31,8 +32,8 @@ from orchestrators.ownership import (
     released_identity,
     retirement,
 )
-from orchestrators.policy import busy_retry, chunk
-from orchestrators.summary import add_error, add_errors, empty_summary, tally
+from sync.summary import add_error, add_errors, empty_summary, tally
+from sync.waves import chunk
 
 __all__ = ["bp"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orchestrators.ownership import (
+from sync.ownership import (
     claim_request,
     counter_of,
     dry_refusal,
@@ -74,7 +74,7 @@ def test_writes_of_verify_runs_count_as_repairs() -> None:
 
 
 def test_a_moved_item_retires_its_old_entity_as_its_origin_says() -> None:
-    from orchestrators.ownership import retirement
+    from sync.ownership import retirement
 
     begun = {
         "identity": "azure_sql_table|old",

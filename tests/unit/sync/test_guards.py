@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from config.catalogs import DeletionPolicy
-from orchestrators import guards
-from orchestrators.guards import RunFacts, decide_markers, run_completeness, shrink_hold
+from sync import guards
+from sync.guards import RunFacts, decide_markers, run_completeness, shrink_hold
 
 TEN = DeletionPolicy(max_delete_fraction=0.2, max_shrink_fraction=0.1)
 DEFAULT = DeletionPolicy()  # max_delete_fraction 0.2, no max_shrink_fraction

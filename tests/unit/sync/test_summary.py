@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orchestrators.summary import failure_text
+from sync.summary import failure_text
 
 
 def test_the_sdks_repeated_message_and_traceback_are_dropped() -> None:

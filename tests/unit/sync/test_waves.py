@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orchestrators import policy
-from orchestrators.policy import MAX_CHUNK_SIZE, OrderFailure, Phase, chunk, phase_of, phase_order
+from sync import waves as policy
+from sync.waves import MAX_CHUNK_SIZE, OrderFailure, Phase, chunk, phase_of, phase_order
 
 
 def term(external_id: str, parent: Any = None) -> dict[str, Any]:

@@ -10,14 +10,13 @@ from hypothesis import strategies as st
 
 from config.catalogs import DeletionPolicy
 from entities.catalog import CatalogState, RunFinishedRequest, RunStatus, apply, complete_run_times
-from orchestrators import policy
-from orchestrators.policy import (
-    MAX_BUSY_DELAY_SECONDS,
-    busy_retry,
+from sync import leases as policy
+from sync.deletion import (
     decide_deletion,
     deletion_cutoff,
     last_presence,
 )
+from sync.leases import MAX_BUSY_DELAY_SECONDS, busy_retry
 
 NOW = datetime(2024, 6, 30, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -41,7 +40,6 @@ def test_decision_allowed() -> None:
     assert decision.stale == ["gone"]
     assert (decision.blocked, decision.reason, decision.total) == (False, "allowed", 11)
     assert decision.fraction == pytest.approx(1 / 11)
-    assert decision.to_delete == ["gone"]
     assert decision.to_json()["cutoff"] == "2024-06-23T12:00:00+00:00"
 
 
@@ -54,10 +52,9 @@ def test_decision_blocked_and_forced() -> None:
         "blocked",
         0.5,
     )
-    assert blocked.to_delete == []
     assert "deletion blocked: 2 of 4 objects (50.0%) are stale" in blocked.message
     forced = decide_deletion(POLICY, RUNS, NOW, seen, force=True)
-    assert (forced.blocked, forced.reason, forced.to_delete) == (False, "forced", ["a", "b"])
+    assert (forced.blocked, forced.reason, forced.stale) == (False, "forced", ["a", "b"])
 
 
 def test_decision_with_too_few_complete_runs() -> None:
@@ -144,7 +141,6 @@ def test_decision_properties(
     assert decision.fraction == pytest.approx(expected_fraction)
     above = decision.fraction > deletion.max_delete_fraction
     assert decision.blocked == (above and not force)
-    assert decision.to_delete == ([] if decision.blocked else decision.stale)
 
 
 # busy retries ----------------------------------------------------------------------------------------------
