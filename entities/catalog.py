@@ -2,7 +2,8 @@
 
 It remembers the current run, the last :data:`MAX_RUNS` run summaries (newest first) and the times of the
 catalog's complete, successful runs, which the deletion policy reads: only a ``completed`` run proves that
-whatever it did not see is gone from the source, so failed, partial and dry runs never count.
+whatever it did not see is gone from the source, so failed or held runs never count (dry runs are never
+recorded).
 
 The entity function is a thin wrapper: :func:`parse_operation` first (entities have no rollback), then
 :func:`apply`, then store ``new_state.to_json()``. Operations are idempotent, since signals may be
@@ -14,21 +15,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, ClassVar, Final, Literal, assert_never
+from datetime import datetime, timedelta
+from typing import Annotated, Any, ClassVar, Final, Literal, TypeAlias, assert_never
 
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    model_validator,
-)
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
-from entities import operations
+from entities import machine
+from entities.machine import Frozen, Token, UtcTime, evolve
 
 __all__ = [
     "ABANDONED_ERROR",
@@ -81,32 +74,17 @@ ABANDONED_ERROR: Final = "run never finished: a later run started while it was c
 class RunStatus(enum.StrEnum):
     """Outcome of one run; only ``completed`` counts for deletion."""
 
-    COMPLETED = "completed"  # every page extracted and every item processed
+    COMPLETED = "completed"  # every page extracted; items that failed are counted, not fatal
     FAILED = "failed"  # the run stopped (configuration, connectivity, crash)
-    PARTIAL = "partial"  # finished, but some pages or items could not be processed
-    DRY_RUN = "dry_run"  # a plan: nothing was written
 
 
-def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
-
-
-UtcTime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
-RunId = Annotated[str, Field(min_length=1, max_length=256)]
+RunId = Token
 Kind = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 Count = Annotated[int, Field(ge=0)]
 ErrorText = Annotated[str, Field(min_length=1), AfterValidator(lambda text: text[:MAX_ERROR_LENGTH])]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain JSON dict, the only shape that crosses a durable boundary."""
-        return self.model_dump(mode="json")
-
-
-class Counts(_Frozen):
+class Counts(Frozen):
     """What a run did with the items of one kind."""
 
     created: Count = 0
@@ -118,12 +96,11 @@ class Counts(_Frozen):
     repaired: Count = 0  # verify runs: found missing or different in Purview and written again
 
 
-class SummaryInput(_Frozen):
+class SummaryInput(Frozen):
     """What the orchestrator reports at the end of a run; ``errors`` beyond :data:`MAX_ERRORS` are dropped."""
 
     counts: dict[Kind, Counts] = Field(default_factory=dict, max_length=16)
     purview_calls: Count = 0
-    throttles: Count = 0
     errors: Annotated[tuple[ErrorText, ...], AfterValidator(lambda errors: errors[:MAX_ERRORS])] = ()
     error_count: Count = 0
 
@@ -142,7 +119,7 @@ HoldText = Annotated[str, Field(min_length=1), AfterValidator(lambda text: text[
 Holds = Annotated[tuple[HoldText, ...], AfterValidator(lambda held: held[:MAX_HOLDS])]
 
 
-class RunSummary(_Frozen):
+class RunSummary(Frozen):
     """One recorded run; ``complete_for_deletion`` False with ``held`` reasons: it proves nothing gone."""
 
     run_id: RunId
@@ -151,7 +128,6 @@ class RunSummary(_Frozen):
     status: RunStatus
     counts: dict[Kind, Counts] = Field(default_factory=dict)
     purview_calls: Count = 0
-    throttles: Count = 0
     errors: tuple[ErrorText, ...] = Field(default=(), max_length=MAX_ERRORS)
     error_count: Count = 0
     complete_for_deletion: bool = False
@@ -159,22 +135,30 @@ class RunSummary(_Frozen):
     accepted: Holds = ()  # holds an operator accepted (accept_shrink): the run counted despite them
     seen: Count | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_retired(cls, data: Any) -> Any:
+        """Summaries stored by earlier versions carry ``throttles`` (never set by a run): read past it."""
+        if isinstance(data, Mapping) and "throttles" in data:
+            return {key: value for key, value in data.items() if key != "throttles"}
+        return data
 
-class MarkerDeletions(_Frozen):
+
+class MarkerDeletions(Frozen):
     """Objects deleted by delete markers at one time (one run or push batch)."""
 
     at: UtcTime
     count: Annotated[int, Field(ge=1)]
 
 
-class CurrentRun(_Frozen):
+class CurrentRun(Frozen):
     """The run in progress."""
 
     run_id: RunId
     started: UtcTime
 
 
-class CompleteRun(_Frozen):
+class CompleteRun(Frozen):
     """A complete, successful run: ``started`` is what deletion compares ``last_seen`` with; ``seen`` (objects
     it met in the source) is what the next run's shrink guard compares with."""
 
@@ -184,7 +168,7 @@ class CompleteRun(_Frozen):
     seen: Count | None = None
 
 
-class CatalogState(_Frozen):
+class CatalogState(Frozen):
     """Stored state; ``to_json()``/``from_json()`` are the entity-state round trip. Lists are newest first."""
 
     version: Literal[1] = 1
@@ -209,7 +193,7 @@ def complete_run_times(state: CatalogState) -> list[datetime]:
     return [run.started for run in state.complete_runs]
 
 
-class RunStartedRequest(_Frozen):
+class RunStartedRequest(Frozen):
     """A run began; a different current run that never finished is recorded as failed."""
 
     name: ClassVar[str] = "run_started"
@@ -217,7 +201,7 @@ class RunStartedRequest(_Frozen):
     now: UtcTime | None = None
 
 
-class RunFinishedRequest(_Frozen):
+class RunFinishedRequest(Frozen):
     """A run ended with ``status``; ``started`` is used when the registry never saw it start.
 
     A ``completed`` run counts for deletion unless ``complete_for_deletion`` is False (shrink guard: ``held``
@@ -236,7 +220,7 @@ class RunFinishedRequest(_Frozen):
     now: UtcTime | None = None
 
 
-class DeletionsExecutedRequest(_Frozen):
+class DeletionsExecutedRequest(Frozen):
     """Delete markers deleted ``count`` objects: remembered for :data:`MARKER_WINDOW`, so a deletion storm
     split into many small push batches still meets the catalog's ``max_delete_fraction`` as a whole."""
 
@@ -245,7 +229,7 @@ class DeletionsExecutedRequest(_Frozen):
     now: UtcTime | None = None
 
 
-class GetRequest(_Frozen):
+class GetRequest(Frozen):
     """Read the state (never changes it)."""
 
     name: ClassVar[str] = "get"
@@ -258,7 +242,7 @@ _REQUESTS: Final[dict[str, type[Operation]]] = {
 OPERATION_NAMES: Final = tuple(_REQUESTS)
 
 
-class InvalidOperationError(operations.InvalidOperationError):
+class InvalidOperationError(machine.InvalidOperationError):
     """A catalog operation name or payload is invalid; raised before any state is touched."""
 
     machine: ClassVar[str] = "catalog"
@@ -266,13 +250,13 @@ class InvalidOperationError(operations.InvalidOperationError):
 
 def parse_operation(name: str, payload: Any) -> Operation:
     """Validate an operation name and its JSON payload (an object, or ``None`` for ``get``)."""
-    return operations.parse_request(_REQUESTS, name, payload, InvalidOperationError)
+    return machine.parse_request(_REQUESTS, name, payload, InvalidOperationError)
 
 
 AckReason = Literal["already_current", "already_recorded"]
 
 
-class AckResult(_Frozen):
+class AckResult(Frozen):
     """Answer to ``run_started``/``run_finished``; ``accepted=False``: a duplicate, nothing changed."""
 
     accepted: bool
@@ -280,28 +264,23 @@ class AckResult(_Frozen):
     abandoned_run: str | None = None  # run_started: a previous run recorded as failed
 
 
-@dataclass(frozen=True, slots=True)
-class Transition:
-    """Outcome of :func:`apply`: store ``new_state`` and return ``result``."""
-
-    new_state: CatalogState
-    result: dict[str, Any]
+Transition: TypeAlias = machine.Transition[CatalogState]
+"""Outcome of :func:`apply`: store ``new_state`` and return ``result``."""
 
 
 def apply(state: CatalogState, operation: Operation, now: datetime) -> Transition:
     """Apply a parsed operation; duplicates are answered and change nothing."""
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
+    now = machine.to_utc(now)
     if isinstance(operation, GetRequest):
         return Transition(state, state.to_json())
-    at = _to_utc(operation.now or now)
+    at = operation.now or now
     if isinstance(operation, RunStartedRequest):
         return _run_started(state, operation, at)
     if isinstance(operation, RunFinishedRequest):
         return _run_finished(state, operation, at)
     if isinstance(operation, DeletionsExecutedRequest):
         entries = _within_window(state.marker_deletions, MarkerDeletions(at=at, count=operation.count))
-        return Transition(_evolve(state, marker_deletions=entries), AckResult(accepted=True).to_json())
+        return Transition(evolve(state, marker_deletions=entries), AckResult(accepted=True).to_json())
     assert_never(operation)
 
 
@@ -317,11 +296,6 @@ def _within_window(entries: tuple[MarkerDeletions, ...], new: MarkerDeletions) -
 
 def _recorded(state: CatalogState, run_id: str) -> bool:
     return any(run.run_id == run_id for run in state.runs)
-
-
-def _evolve(state: CatalogState, **changes: Any) -> CatalogState:
-    # Revalidating (not model_copy) keeps every stored state within its caps and types.
-    return CatalogState.model_validate({**state.model_dump(), **changes})
 
 
 def _with_run(state: CatalogState, summary: RunSummary) -> dict[str, Any]:
@@ -358,7 +332,7 @@ def _run_started(state: CatalogState, op: RunStartedRequest, at: datetime) -> Tr
             error_count=1,
         )
         changes.update(_with_run(state, lost))
-    new = _evolve(state, **changes)
+    new = evolve(state, **changes)
     return Transition(new, AckResult(accepted=True, abandoned_run=abandoned).to_json())
 
 
@@ -374,7 +348,6 @@ def _run_finished(state: CatalogState, op: RunFinishedRequest, at: datetime) -> 
         status=op.status,
         counts=op.summary.counts,
         purview_calls=op.summary.purview_calls,
-        throttles=op.summary.throttles,
         errors=op.summary.errors,
         error_count=op.summary.error_count,
         complete_for_deletion=op.status is RunStatus.COMPLETED and op.complete_for_deletion,
@@ -385,4 +358,4 @@ def _run_finished(state: CatalogState, op: RunFinishedRequest, at: datetime) -> 
     changes = _with_run(state, summary)
     if current is not None:
         changes["current"] = None
-    return Transition(_evolve(state, **changes), AckResult(accepted=True).to_json())
+    return Transition(evolve(state, **changes), AckResult(accepted=True).to_json())

@@ -16,6 +16,7 @@ import azure.durable_functions as df
 from entities import catalog as catalog_machine
 from entities import identity_claim as claim_machine
 from entities import sync_state as sync_machine
+from entities.machine import Frozen, Transition
 
 __all__ = ["bp"]
 
@@ -31,12 +32,7 @@ def sync_state(context: df.DurableEntityContext) -> None:
     )
     raw: Any = context.get_state(lambda: None)
     state = sync_machine.SyncState.from_json(raw) if raw else None
-    transition = sync_machine.apply(state, operation, datetime.now(UTC))
-    if transition.new_state is None:
-        context.destruct_on_exit()  # also keeps a `get` of an absent object from creating it
-    elif transition.new_state is not state:
-        context.set_state(transition.new_state.to_json())
-    context.set_result(transition.result)
+    _store(context, state, sync_machine.apply(state, operation, datetime.now(UTC)))
 
 
 @bp.entity_trigger(context_name="context")
@@ -44,10 +40,7 @@ def catalog(context: df.DurableEntityContext) -> None:
     """One catalog's runs registry, keyed by catalog name."""
     operation = catalog_machine.parse_operation(context.operation_name or "", context.get_input())
     state = catalog_machine.CatalogState.from_json(context.get_state(lambda: None))
-    transition = catalog_machine.apply(state, operation, datetime.now(UTC))
-    if transition.new_state is not state:
-        context.set_state(transition.new_state.to_json())
-    context.set_result(transition.result)
+    _store(context, state, catalog_machine.apply(state, operation, datetime.now(UTC)))
 
 
 @bp.entity_trigger(context_name="context")
@@ -56,7 +49,13 @@ def identity_claim(context: df.DurableEntityContext) -> None:
     operation = claim_machine.parse_operation(context.operation_name or "", context.get_input())
     raw: Any = context.get_state(lambda: None)
     state = claim_machine.Claim.model_validate(raw) if raw else None
-    transition = claim_machine.apply(state, operation, datetime.now(UTC))
+    _store(context, state, claim_machine.apply(state, operation, datetime.now(UTC)))
+
+
+def _store(
+    context: df.DurableEntityContext, state: Frozen | None, transition: Transition[Frozen | None]
+) -> None:
+    """Write what changed (destruct on ``None``, which also keeps a ``get`` from creating an entity)."""
     if transition.new_state is None:
         context.destruct_on_exit()
     elif transition.new_state is not state:

@@ -12,13 +12,13 @@ then :func:`apply`, then store ``new_state.to_json()`` or destruct.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Annotated, Any, ClassVar, Final, Literal, assert_never
+from datetime import datetime
+from typing import Annotated, Any, ClassVar, Final, Literal, TypeAlias, assert_never
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from entities import operations
+from entities import machine
+from entities.machine import Frozen, Token, UtcTime
 
 __all__ = [
     "OPERATION_NAMES",
@@ -35,24 +35,10 @@ __all__ = [
 ]
 
 
-def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
-
-
-UtcTime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
-Token = Annotated[str, Field(min_length=1, max_length=256)]
 Text = Annotated[str, Field(min_length=1)]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain JSON dict, the only shape that crosses a durable boundary."""
-        return self.model_dump(mode="json")
-
-
-class Claim(_Frozen):
+class Claim(Frozen):
     """Stored state: the identity and the object that owns it."""
 
     version: Literal[1] = 1
@@ -63,7 +49,7 @@ class Claim(_Frozen):
     since: UtcTime
 
 
-class ClaimRequest(_Frozen):
+class ClaimRequest(Frozen):
     """Claim the identity for ``catalog``/``external_id``; ``adopt_from`` lists catalogs it may take over."""
 
     name: ClassVar[str] = "claim"
@@ -75,7 +61,7 @@ class ClaimRequest(_Frozen):
     now: UtcTime | None = None
 
 
-class ReleaseRequest(_Frozen):
+class ReleaseRequest(Frozen):
     """Give the identity up (the owner dropped the object); from anyone but the owner it changes nothing."""
 
     name: ClassVar[str] = "release"
@@ -83,7 +69,7 @@ class ReleaseRequest(_Frozen):
     external_id: Text
 
 
-class GetRequest(_Frozen):
+class GetRequest(Frozen):
     """Read the claim (never changes it)."""
 
     name: ClassVar[str] = "get"
@@ -98,7 +84,7 @@ OPERATION_NAMES: Final = tuple(_REQUESTS)
 ClaimReason = Literal["new", "same_owner", "adopted", "owned"]
 
 
-class ClaimResult(_Frozen):
+class ClaimResult(Frozen):
     """Answer to ``claim``: ``granted`` and who owns the identity after the call."""
 
     granted: bool
@@ -112,29 +98,24 @@ class ClaimResult(_Frozen):
         return f"owned by catalog {self.owner_catalog!r} (external id {self.owner_external_id!r})"
 
 
-class InvalidOperationError(operations.InvalidOperationError):
-    """A identity_claim operation name or payload is invalid; raised before any state is touched."""
+class InvalidOperationError(machine.InvalidOperationError):
+    """An identity_claim operation name or payload is invalid; raised before any state is touched."""
 
     machine: ClassVar[str] = "identity_claim"
 
 
 def parse_operation(name: str, payload: Any) -> Operation:
     """Validate an operation name and its JSON payload into a typed request."""
-    return operations.parse_request(_REQUESTS, name, payload, InvalidOperationError)
+    return machine.parse_request(_REQUESTS, name, payload, InvalidOperationError)
 
 
-@dataclass(frozen=True, slots=True)
-class Transition:
-    """Outcome of :func:`apply`: store ``new_state`` (destruct when ``None``) and return ``result``."""
-
-    new_state: Claim | None
-    result: dict[str, Any] | None
+Transition: TypeAlias = machine.Transition[Claim | None]
+"""Outcome of :func:`apply`: store ``new_state`` (destruct when ``None``) and return ``result``."""
 
 
 def apply(state: Claim | None, operation: Operation, now: datetime) -> Transition:
     """Apply a parsed operation; a refused claim or a release by a non-owner changes nothing."""
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
+    now = machine.to_utc(now)
     if isinstance(operation, GetRequest):
         return Transition(state, state.to_json() if state is not None else None)
     if isinstance(operation, ReleaseRequest):
@@ -145,7 +126,7 @@ def apply(state: Claim | None, operation: Operation, now: datetime) -> Transitio
             return Transition(None, {"released": True})
         return Transition(state, {"released": False})
     if isinstance(operation, ClaimRequest):
-        return _claim(state, operation, _to_utc(operation.now or now))
+        return _claim(state, operation, operation.now or now)
     assert_never(operation)
 
 

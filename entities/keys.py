@@ -1,4 +1,4 @@
-"""Entity keys for ``sync_state``: ``{catalog}|{kind}|{external_id}``, made safe for durable instance ids.
+"""Entity keys of ``sync_state`` (``{catalog}|{kind}|{external_id}``) and ``identity_claim``, id-safe.
 
 An entity's instance id is ``@name@key``. The SDK's ``EntityId.get_entity_id`` cannot parse a key
 containing ``@``, and instance ids must not contain ``/ \\ ? #`` or control characters. So each part is
@@ -65,13 +65,9 @@ def _encode_part(part: str, what: str) -> str:
     return quote(part, safe=_SAFE, encoding="utf-8", errors="strict")
 
 
-def _encoded(catalog: str, kind: str, external_id: str) -> str:
-    parts = (
-        _encode_part(catalog, "catalog"),
-        _encode_part(kind, "kind"),
-        _encode_part(external_id, "external_id"),
-    )
-    return SEPARATOR.join(parts)
+def _key(**parts: str) -> str:
+    """The named parts, encoded in order, joined by :data:`SEPARATOR` and bounded."""
+    return _bounded(SEPARATOR.join(_encode_part(part, what) for what, part in parts.items()))
 
 
 def encode_key(catalog: str, kind: str, external_id: str) -> str:
@@ -79,7 +75,7 @@ def encode_key(catalog: str, kind: str, external_id: str) -> str:
 
     Raises ``ValueError`` for an empty part or text that cannot be UTF-8 encoded (lone surrogates).
     """
-    return _bounded(_encoded(catalog, kind, external_id))
+    return _key(catalog=catalog, kind=kind, external_id=external_id)
 
 
 def identity_key(type_name: str, qualified_name: str) -> str:
@@ -87,9 +83,7 @@ def identity_key(type_name: str, qualified_name: str) -> str:
 
     Encoded and hashed like a sync-state key, so any qualifiedName (URLs, ``@``, ``/``) makes a valid key.
     """
-    return _bounded(
-        SEPARATOR.join((_encode_part(type_name, "type_name"), _encode_part(qualified_name, "qualified_name")))
-    )
+    return _key(type_name=type_name, qualified_name=qualified_name)
 
 
 def identity_key_of(identity: str) -> str:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, ClassVar, Final, Literal, Self, assert_never
+from datetime import datetime, timedelta
+from typing import Annotated, Any, ClassVar, Final, Literal, Self, TypeAlias, assert_never
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-from entities import operations
+from entities import machine
 from entities.keys import encode_key
+from entities.machine import Frozen, Token, UtcTime, evolve
 
 __all__ = [
     "DEFAULT_LEASE_SECONDS",
@@ -73,27 +73,13 @@ BeginMode = Literal["normal", "verify", "full"]
 """``verify``/``full`` runs take unchanged objects too: verify compares with Purview, full rewrites them."""
 
 
-def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
-
-
-UtcTime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
-Token = Annotated[str, Field(min_length=1, max_length=256)]
 ExternalId = Annotated[str, Field(min_length=1)]
 ErrorText = Annotated[str, Field(min_length=1), AfterValidator(lambda text: text[:MAX_ERROR_LENGTH])]
 Names = Annotated[tuple[Token, ...], AfterValidator(lambda names: tuple(sorted(set(names))))]
 """Term/classification names: a set, stored sorted so equal states serialise identically."""
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain JSON dict, the only shape that crosses a durable boundary."""
-        return self.model_dump(mode="json")
-
-
-class SyncState(_Frozen):
+class SyncState(Frozen):
     """Stored state of one object; ``to_json()``/``from_json()`` are the entity-state round trip.
 
     ``correlation_id`` is the run that owns (Pending) or last finished (Completed/Failed) the sync.
@@ -148,7 +134,7 @@ class SyncState(_Frozen):
 
 # Requests are JSON objects (signal_entity drops falsy inputs). Optional ``now`` lets a caller pin the clock
 # (e.g. an orchestrator's current_utc_datetime); otherwise apply() uses the entity's clock.
-class BeginRequest(_Frozen):
+class BeginRequest(Frozen):
     """Take the object for ``correlation_id`` if it changed (lock + change detection)."""
 
     name: ClassVar[str] = "begin"
@@ -168,7 +154,7 @@ class BeginRequest(_Frozen):
         return self
 
 
-class CompleteRequest(_Frozen):
+class CompleteRequest(Frozen):
     """The owner wrote the object; ``assigned_*`` replace the stored sets when given, else they are kept."""
 
     name: ClassVar[str] = "complete"
@@ -182,7 +168,7 @@ class CompleteRequest(_Frozen):
     now: UtcTime | None = None
 
 
-class FailRequest(_Frozen):
+class FailRequest(Frozen):
     """The owner gave up on the object for this run; ``identity`` when it holds that identity's claim (so the
     claim is released if the object is dropped before it ever lands)."""
 
@@ -193,7 +179,7 @@ class FailRequest(_Frozen):
     now: UtcTime | None = None
 
 
-class DeleteRequest(_Frozen):
+class DeleteRequest(Frozen):
     """Destruct the state; refused while a run holds a valid lease unless ``force``."""
 
     name: ClassVar[str] = "delete"
@@ -201,7 +187,7 @@ class DeleteRequest(_Frozen):
     now: UtcTime | None = None
 
 
-class GetRequest(_Frozen):
+class GetRequest(Frozen):
     """Read the state (never changes it)."""
 
     name: ClassVar[str] = "get"
@@ -214,7 +200,7 @@ _REQUESTS: Final[dict[str, type[Operation]]] = {
 OPERATION_NAMES: Final = tuple(_REQUESTS)
 
 
-class InvalidOperationError(operations.InvalidOperationError):
+class InvalidOperationError(machine.InvalidOperationError):
     """A sync_state operation name or payload is invalid; raised before any state is touched."""
 
     machine: ClassVar[str] = "sync_state"
@@ -227,7 +213,7 @@ def parse_operation(name: str, payload: Any, *, entity_key: str | None = None) -
     With ``entity_key``, a ``begin`` must name the object the entity is keyed by, so a state can never be
     created under another object's key.
     """
-    operation = operations.parse_request(_REQUESTS, name, payload, InvalidOperationError)
+    operation = machine.parse_request(_REQUESTS, name, payload, InvalidOperationError)
     if isinstance(operation, BeginRequest) and entity_key is not None:
         key = encode_key(operation.catalog, operation.kind, operation.external_id)
         if key != entity_key:
@@ -252,7 +238,7 @@ BeginReason = Literal[
 AckReason = Literal["no_state", "not_pending", "not_owner"]
 
 
-class BeginResult(_Frozen):
+class BeginResult(Frozen):
     """Answer to ``begin``; ``proceed`` carries what the upsert needs (guid, previously assigned sets)."""
 
     decision: Decision
@@ -268,7 +254,7 @@ class BeginResult(_Frozen):
     identity: str | None = None
 
 
-class AckResult(_Frozen):
+class AckResult(Frozen):
     """Answer to ``complete``/``fail``; a rejected call changed nothing."""
 
     accepted: bool
@@ -276,28 +262,23 @@ class AckResult(_Frozen):
     status: Status | None = None  # status after the call (None: no state)
 
 
-class DeleteResult(_Frozen):
+class DeleteResult(Frozen):
     """Answer to ``delete``."""
 
     deleted: bool
     reason: Literal["no_state", "leased"] | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Transition:
-    """Outcome of :func:`apply`: store ``new_state`` (destruct when ``None``) and return ``result``."""
-
-    new_state: SyncState | None
-    result: dict[str, Any] | None
+Transition: TypeAlias = machine.Transition[SyncState | None]
+"""Outcome of :func:`apply`: store ``new_state`` (destruct when ``None``) and return ``result``."""
 
 
 def apply(state: SyncState | None, operation: Operation, now: datetime) -> Transition:
     """Apply a parsed operation to ``state`` (None: no entity); refusals are results that change nothing."""
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
+    now = machine.to_utc(now)
     if isinstance(operation, GetRequest):
         return Transition(state, state.to_json() if state is not None else None)
-    at = _to_utc(operation.now or now)
+    at = operation.now or now
     if isinstance(operation, BeginRequest):
         return _begin(state, operation, at)
     if isinstance(operation, CompleteRequest):
@@ -307,11 +288,6 @@ def apply(state: SyncState | None, operation: Operation, now: datetime) -> Trans
     if isinstance(operation, DeleteRequest):
         return _delete(state, operation, at)
     assert_never(operation)
-
-
-def _evolve(state: SyncState, **changes: Any) -> SyncState:
-    # model_copy(update=...) skips validation; revalidating keeps every stored state valid.
-    return SyncState.model_validate({**state.model_dump(), **changes})
 
 
 def _begin(state: SyncState | None, op: BeginRequest, at: datetime) -> Transition:
@@ -335,7 +311,7 @@ def _begin(state: SyncState | None, op: BeginRequest, at: datetime) -> Transitio
             return _proceed(state, op, at, "identity", 1)  # not claimed yet (older state) or renamed
         if op.mode != "normal":
             return _proceed(state, op, at, op.mode, 1)
-        seen = _evolve(state, last_seen_run=op.correlation_id, last_seen=at, last_success=at)
+        seen = evolve(state, last_seen_run=op.correlation_id, last_seen=at, last_success=at)
         return Transition(seen, _begin_result(seen, Decision.UNCHANGED, "same_fingerprint"))
     if state.status is Status.FAILED:
         return _proceed(state, op, at, "retry", state.attempts + 1)
@@ -345,7 +321,7 @@ def _begin(state: SyncState | None, op: BeginRequest, at: datetime) -> Transitio
 def _proceed(
     state: SyncState, op: BeginRequest, at: datetime, reason: BeginReason, attempts: int
 ) -> Transition:
-    new = _evolve(state, **_pending(op, at), attempts=attempts)
+    new = evolve(state, **_pending(op, at), attempts=attempts)
     return Transition(new, _begin_result(new, Decision.PROCEED, reason, previous_holder=state.correlation_id))
 
 
@@ -406,7 +382,7 @@ def _complete(state: SyncState | None, op: CompleteRequest, at: datetime) -> Tra
         "identity": op.identity,
     }
     assigned = {name: names for name, names in given.items() if names is not None}
-    new = _evolve(
+    new = evolve(
         state,
         status=Status.COMPLETED,
         purview_guid=op.purview_guid,
@@ -424,7 +400,7 @@ def _fail(state: SyncState | None, op: FailRequest, at: datetime) -> Transition:
     if state is None or rejection is not None:
         return Transition(state, rejection)
     held = {"identity": op.identity} if op.identity is not None else {}
-    new = _evolve(state, status=Status.FAILED, sync_end=at, lease_expires=None, last_error=op.error, **held)
+    new = evolve(state, status=Status.FAILED, sync_end=at, lease_expires=None, last_error=op.error, **held)
     return Transition(new, AckResult(accepted=True, status=new.status).to_json())
 
 

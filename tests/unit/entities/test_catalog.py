@@ -138,17 +138,14 @@ TABLE: list[tuple[str, CatalogState, str, dict[str, Any], dict[str, Any], Catalo
             ),
         ),
     ),
-    *[
-        (
-            f"{status} run is recorded but never counts for deletion",
-            RUNNING_A,
-            "run_finished",
-            {"run_id": "A", "status": status.value},
-            {"accepted": True, "reason": None, "abandoned_run": None},
-            CatalogState(runs=(summary("A", status),)),
-        )
-        for status in (RunStatus.FAILED, RunStatus.PARTIAL, RunStatus.DRY_RUN)
-    ],
+    (
+        "a failed run is recorded but never counts for deletion",
+        RUNNING_A,
+        "run_finished",
+        {"run_id": "A", "status": "failed"},
+        {"accepted": True, "reason": None, "abandoned_run": None},
+        CatalogState(runs=(summary("A", RunStatus.FAILED),)),
+    ),
     (
         "redelivered finish changes nothing",
         FINISHED_A,
@@ -161,11 +158,11 @@ TABLE: list[tuple[str, CatalogState, str, dict[str, Any], dict[str, Any], Catalo
         "finish of a run never seen starting uses the given start; the current run stays",
         RUNNING_A,
         "run_finished",
-        {"run_id": "X", "status": "partial", "started": "2024-05-01T07:00:00Z"},
+        {"run_id": "X", "status": "failed", "started": "2024-05-01T07:00:00Z"},
         {"accepted": True, "reason": None, "abandoned_run": None},
         CatalogState(
             current=CurrentRun(run_id="A", started=T0),
-            runs=(summary("X", RunStatus.PARTIAL, started=T0 - timedelta(hours=1)),),
+            runs=(summary("X", RunStatus.FAILED, started=T0 - timedelta(hours=1)),),
         ),
     ),
     (
@@ -206,11 +203,10 @@ def test_summary_is_kept_with_counts_and_capped_errors() -> None:
     errors = [f"item {i}: boom " + "x" * 2000 for i in range(MAX_ERRORS + 5)]
     payload = {
         "run_id": "A",
-        "status": "partial",
+        "status": "completed",
         "summary": {
             "counts": {"asset": {"created": 3, "failed": 1}, "glossary_term": {"unchanged": 7}},
             "purview_calls": 12,
-            "throttles": 2,
             "errors": errors,
         },
     }
@@ -218,7 +214,7 @@ def test_summary_is_kept_with_counts_and_capped_errors() -> None:
     assert recorded.counts["asset"].created == 3
     assert recorded.counts["asset"].failed == 1
     assert recorded.counts["glossary_term"].unchanged == 7
-    assert (recorded.purview_calls, recorded.throttles) == (12, 2)
+    assert recorded.purview_calls == 12
     assert len(recorded.errors) == MAX_ERRORS
     assert all(len(error) == MAX_ERROR_LENGTH for error in recorded.errors)
     assert recorded.error_count == MAX_ERRORS + 5  # the total survives the sample cap
@@ -233,7 +229,7 @@ def test_error_count_larger_than_sample_is_kept() -> None:
 def test_history_is_capped_newest_first_and_complete_times_are_sorted() -> None:
     state = EMPTY
     at = T0
-    statuses = [RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.PARTIAL, RunStatus.DRY_RUN]
+    statuses = [RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.FAILED, RunStatus.FAILED]
     for index in range(MAX_COMPLETE_RUNS + 40):  # 10 completed among the first 40, then all
         run_id = f"r{index:03d}"
         state = apply(state, RunStartedRequest(run_id=run_id), at).new_state

@@ -15,6 +15,8 @@ from entities.keys import (
     HashedKeyError,
     decode_key,
     encode_key,
+    identity_key,
+    identity_key_of,
     is_hashed,
 )
 
@@ -115,3 +117,14 @@ def test_lone_surrogate_is_rejected() -> None:
 def test_decode_rejects_non_canonical_keys(key: str) -> None:
     with pytest.raises(ValueError, match=r"must have 3 parts|not a valid|not in canonical form"):
         decode_key(key)
+
+
+def test_identity_keys_are_encoded_like_object_keys() -> None:
+    assert identity_key("hive_table", "db.t@prod") == "hive_table|db.t%40prod"
+    assert identity_key("t", "a|b") == "t|a%7Cb"  # the separator inside a part is escaped
+    assert identity_key_of("hive_table|db.t@prod") == identity_key("hive_table", "db.t@prod")
+    assert identity_key_of("t|a|b") == identity_key("t", "a|b")  # only the first | separates
+    long_name = "q" * 500
+    assert identity_key("t", long_name).startswith("t|qqq") and is_hashed(identity_key("t", long_name))
+    with pytest.raises(ValueError, match="qualified_name must not be empty"):
+        identity_key_of("hive_table")

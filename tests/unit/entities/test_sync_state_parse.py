@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from entities import keys, sync_state
+from entities import catalog, identity_claim, keys, machine, sync_state
 from entities.keys import encode_key
 from entities.sync_state import (
     MAX_ERROR_LENGTH,
@@ -161,7 +161,7 @@ def _public_names(module: ModuleType) -> set[str]:
     return {name for name in defined | set(module.__annotations__) if not name.startswith("_")}
 
 
-@pytest.mark.parametrize("module", [sync_state, keys])
+@pytest.mark.parametrize("module", [sync_state, keys, catalog, identity_claim, machine])
 def test_all_lists_the_public_api(module: ModuleType) -> None:
     exported = set(module.__all__)
     assert all(hasattr(module, name) for name in exported)
