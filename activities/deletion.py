@@ -19,8 +19,20 @@ from activities.management import list_entities, read_entity, signal_entity
 from config import DeletionPolicy
 from entities.catalog import CatalogState
 from entities.keys import encode_key, identity_key_of
-from sync.deletion import decide_deletion, last_presence
+from sync.contracts import (
+    DeleteStaleRequest,
+    DeleteStaleResult,
+    FindStaleRequest,
+    MarkerHold,
+    MarkerRequest,
+    MarkerResult,
+    RetireRequest,
+    RetireResult,
+    StaleReport,
+)
+from sync.deletion import decide_deletion, last_presence, still_stale
 from sync.guards import decide_markers
+from sync.summary import sample
 
 __all__ = ["bp"]
 
@@ -119,13 +131,10 @@ async def _in_purview(
 @bp.activity_trigger(input_name="request")
 @bp.durable_client_input(client_name="client")
 async def find_stale(request: dict[str, Any], client: df.DurableOrchestrationClient) -> dict[str, Any]:
-    """Decide what of ``catalog`` is stale: ``{blocked, reason, message, stale, total, fraction, ref}``.
-
-    ``request``: ``{catalog, run_id, now, complete_runs: [iso], force}``; ``policy`` may override the
-    catalog's configured deletion policy.
-    """
-    catalog = request["catalog"]
-    policy = DeletionPolicy.model_validate(request.get("policy") or resources.catalog(catalog).deletion)
+    """Decide what of a catalog is stale (:class:`FindStaleRequest` → :class:`StaleReport`); the stale list
+    is staged under ``ref``."""
+    ask = FindStaleRequest.model_validate(request)
+    policy = DeletionPolicy.model_validate(resources.catalog(ask.catalog).deletion)
     seen: list[tuple[str, datetime | None]] = []
     guids: dict[str, str | None] = {}
     kinds: dict[str, str] = {}
@@ -133,7 +142,7 @@ async def find_stale(request: dict[str, Any], client: df.DurableOrchestrationCli
         state = entry.get("state")
         if isinstance(state, str):
             state = json.loads(state)
-        if not isinstance(state, dict) or state.get("catalog") != catalog:
+        if not isinstance(state, dict) or state.get("catalog") != ask.catalog:
             continue
         key = entry["entityId"]["key"]
         seen.append((key, last_presence(state)))
@@ -141,75 +150,80 @@ async def find_stale(request: dict[str, Any], client: df.DurableOrchestrationCli
         kinds[key] = str(state.get("kind"))
     decision = decide_deletion(
         policy,
-        [datetime.fromisoformat(t) for t in request.get("complete_runs") or []],
-        datetime.fromisoformat(request["now"]),
+        [datetime.fromisoformat(t) for t in ask.complete_runs],
+        datetime.fromisoformat(ask.now),
         seen,
-        force=bool(request.get("force")),
+        force=ask.force,
     )
     stale = [{"key": key, "guid": guids.get(key), "kind": kinds.get(key)} for key in decision.stale]
-    ref = resources.staging().put_json(request["run_id"], f"stale/{catalog}.json", stale) if stale else None
-    result = decision.to_json()
-    result.pop("stale")
-    return {**result, "stale_count": len(stale), "ref": ref, "sample": [s["key"] for s in stale[:20]]}
+    ref = resources.staging().put_json(ask.run_id, f"stale/{ask.catalog}.json", stale) if stale else None
+    return StaleReport(
+        stale_count=len(stale),
+        blocked=decision.blocked,
+        reason=decision.reason,
+        message=decision.message,
+        fraction=decision.fraction,
+        total=decision.total,
+        cutoff=decision.cutoff.isoformat() if decision.cutoff else None,
+        ref=ref,
+        sample=sample(key for key in decision.stale),
+    ).to_json()
 
 
 @bp.activity_trigger(input_name="request")
 @bp.durable_client_input(client_name="client")
 async def delete_stale(request: dict[str, Any], client: df.DurableOrchestrationClient) -> dict[str, Any]:
     """Delete the staged stale objects from Purview, then destruct their sync-state entities."""
-    stale: list[dict[str, Any]] = await resources.run_blocking(resources.staging().get_json, request["ref"])
-    cutoff = datetime.fromisoformat(request["cutoff"]) if request.get("cutoff") else None
-    still_stale: list[tuple[dict[str, Any], dict[str, Any]]] = []
-    for entry in stale:  # a sync may have seen or taken the object since find_stale: then keep it
+    ask = DeleteStaleRequest.model_validate(request)
+    stale: list[dict[str, Any]] = await resources.run_blocking(resources.staging().get_json, ask.ref)
+    cutoff = datetime.fromisoformat(ask.cutoff) if ask.cutoff else None
+    still: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for entry in stale:  # a sync may have seen or taken the object since find_stale: then it is kept
         state = await read_entity(client, "sync_state", entry["key"])
         if isinstance(state, str):
             state = json.loads(state)
-        if not isinstance(state, dict) or state.get("status") == "Pending":
-            continue
-        seen = last_presence(state)
-        if cutoff is not None and seen is not None and seen >= cutoff:
-            continue
-        still_stale.append((entry, state))
-    mine = await _in_purview(client, [state for _, state in still_stale])
+        if isinstance(state, dict) and still_stale(state, cutoff):
+            still.append((entry, state))
+    mine = await _in_purview(client, [state for _, state in still])
     failed = await resources.run_blocking(_delete_in_purview, mine)
     deleted = 0
-    for entry, state in still_stale:
+    for entry, state in still:
         if state.get("purview_guid") in failed:
             continue
         await _forget(client, entry["key"], state, force=False)
         deleted += 1
-    errors = [f"{guid}: {reason}" for guid, reason in list(failed.items())[:20]]
-    return {"deleted": deleted, "failed": len(failed), "errors": errors}
+    errors = sample(f"{guid}: {reason}" for guid, reason in failed.items())
+    return DeleteStaleResult(deleted=deleted, failed=len(failed), errors=errors).to_json()
 
 
 @bp.activity_trigger(input_name="request")
 def retire_assets(request: dict[str, Any]) -> dict[str, Any]:
-    """The old Purview entities of items that moved to another qualifiedName: ``{catalog, states}`` (shaped
-    like sync states) → ``{retired, failed, errors}``. Created ones are deleted; adopted ones only lose what
-    the sync added. Their claims were released when the items claimed their new identity."""
-    states: list[dict[str, Any]] = request["states"]
-    failed = _delete_in_purview(states)
-    errors = [f"retiring {guid}: {reason}" for guid, reason in list(failed.items())[:20]]
-    return {"retired": len(states) - len(failed), "failed": len(failed), "errors": errors}
+    """The old Purview entities of items that moved to another qualifiedName (:class:`RetireRequest`, shaped
+    like sync states): created ones are deleted; adopted ones only lose what the sync added. Their claims
+    were released when the items claimed their new identity."""
+    ask = RetireRequest.model_validate(request)
+    failed = _delete_in_purview(ask.states)
+    errors = sample(f"retiring {guid}: {reason}" for guid, reason in failed.items())
+    return RetireResult(retired=len(ask.states) - len(failed), failed=len(failed), errors=errors).to_json()
 
 
 @bp.activity_trigger(input_name="request")
 @bp.durable_client_input(client_name="client")
 async def delete_objects(request: dict[str, Any], client: df.DurableOrchestrationClient) -> dict[str, Any]:
-    """Execute delete markers: ``{catalog, refs: [staged deletions], force}`` → ``{deleted, unknown, failed,
-    errors, held, named}`` (``named``: markers naming a synced object, the only ones that explain a drop).
+    """Execute delete markers (:class:`MarkerRequest` → :class:`MarkerResult`; ``named``: markers naming a
+    synced object, the only ones that explain a drop).
 
     An object the sync never imported (no sync state) is counted as ``unknown`` and nothing is deleted.
-    Markers for more than ``max_delete_fraction`` of the catalog's synced objects are held (``held``: count,
-    message, sample; nothing deleted) unless ``force``: a producer's deletion storm must not empty Purview.
+    Markers for more than ``max_delete_fraction`` of the catalog's synced objects are held (nothing deleted)
+    unless forced: a producer's deletion storm must not empty Purview.
     """
-    catalog = request["catalog"]
+    ask = MarkerRequest.model_validate(request)
     targets: list[tuple[str, str, dict[str, Any]]] = []  # (kind, entity key, state)
     known: set[str] = set()
     unknown = 0
-    for ref in request["refs"]:
+    for ref in ask.refs:
         for record in resources.staging().iter_jsonl(ref):
-            key = encode_key(catalog, record["kind"], record["external_id"])
+            key = encode_key(ask.catalog, record["kind"], record["external_id"])
             if key in known:  # marked on several pages: one object, one marker
                 continue
             known.add(key)
@@ -220,24 +234,19 @@ async def delete_objects(request: dict[str, Any], client: df.DurableOrchestratio
                 unknown += 1
                 continue
             targets.append((record["kind"], key, state))
-    policy = DeletionPolicy.model_validate(resources.catalog(catalog).deletion)
-    held_objects = await _count_objects(client, catalog) if targets else 0
-    recent = await _recent_marker_deletions(client, catalog) if targets else 0
-    guard = decide_markers(
-        policy, len(targets), held_objects, force=bool(request.get("force")), recent=recent
-    )
+    policy = DeletionPolicy.model_validate(resources.catalog(ask.catalog).deletion)
+    held_objects = await _count_objects(client, ask.catalog) if targets else 0
+    recent = await _recent_marker_deletions(client, ask.catalog) if targets else 0
+    guard = decide_markers(policy, len(targets), held_objects, force=ask.force, recent=recent)
     if not guard.execute:
-        logger.warning("%s: %s", catalog, guard.message)
-        sample = [key for _, key, _ in targets[:20]]
-        held = {"count": len(targets), "message": guard.message, "fraction": guard.fraction, "sample": sample}
-        return {
-            "deleted": {},
-            "unknown": unknown,
-            "failed": 0,
-            "errors": [],
-            "held": held,
-            "named": len(targets),
-        }
+        logger.warning("%s: %s", ask.catalog, guard.message)
+        held = MarkerHold(
+            count=len(targets),
+            message=guard.message,
+            fraction=guard.fraction,
+            sample=sample(key for _, key, _ in targets),
+        )
+        return MarkerResult(unknown=unknown, held=held, named=len(targets)).to_json()
     mine = await _in_purview(client, [state for _, _, state in targets])
     failed = await resources.run_blocking(_delete_in_purview, mine)
     deleted: dict[str, int] = {}
@@ -246,15 +255,10 @@ async def delete_objects(request: dict[str, Any], client: df.DurableOrchestratio
             continue
         await _forget(client, key, state, force=True)
         deleted[kind] = deleted.get(kind, 0) + 1
-    errors = [f"{guid}: {reason}" for guid, reason in list(failed.items())[:20]]
-    return {
-        "deleted": deleted,
-        "unknown": unknown,
-        "failed": len(failed),
-        "errors": errors,
-        "held": None,
-        "named": len(targets),
-    }
+    errors = sample(f"{guid}: {reason}" for guid, reason in failed.items())
+    return MarkerResult(
+        deleted=deleted, unknown=unknown, failed=len(failed), errors=errors, named=len(targets)
+    ).to_json()
 
 
 async def _recent_marker_deletions(client: df.DurableOrchestrationClient, catalog: str) -> int:

@@ -27,6 +27,7 @@ from pivot import (
 )
 from purview import PriorState
 from purview.errors import PurviewError
+from sync.contracts import BatchRequest, ChunkKey, ChunkKeysRequest, Identity
 from sync.leases import lease_left
 
 __all__ = ["bp"]
@@ -39,30 +40,32 @@ INVALID_FINGERPRINT = "invalid"
 
 @bp.activity_trigger(input_name="request")
 def chunk_keys(request: dict[str, Any]) -> list[dict[str, Any]]:
-    """The sync-state identity of each record of a staged chunk: what ``begin`` needs, nothing more."""
+    """The sync-state identity of each record of a staged chunk (:class:`ChunkKey`): what ``begin`` needs."""
+    ask = ChunkKeysRequest.model_validate(request)
+    invalid = ask.phase == "invalid"
+    adopt_from = [] if invalid else list(resources.catalog(ask.catalog).adopt_from)
     keys = []
-    adopt_from = resources.catalog(request["catalog"]).adopt_from if request.get("phase") != "invalid" else []
-    for record in resources.staging().iter_jsonl(request["ref"]):
+    for record in resources.staging().iter_jsonl(ask.ref):
         identity = None
-        if request.get("phase") == "invalid":
-            catalog, fingerprint, reason = request["catalog"], INVALID_FINGERPRINT, record["reason"]
+        if invalid:
+            catalog, fingerprint, reason = ask.catalog, INVALID_FINGERPRINT, record["reason"]
         else:
             item = parse_item(record)
             catalog, fingerprint, reason = item.catalog, item.fingerprint(), None
             if isinstance(item, PivotAssetItem):
-                identity = {"type_name": item.type_name, "qualified_name": item.qualified_name}
-                if adopt_from:
-                    identity["adopt_from"] = adopt_from  # type: ignore[assignment]
+                identity = Identity(
+                    type_name=item.type_name, qualified_name=item.qualified_name, adopt_from=adopt_from
+                )
         keys.append(
-            {
-                "entity_key": encode_key(catalog, record["kind"], record["external_id"]),
-                "sync_key": f"{catalog}|{record['kind']}|{record['external_id']}",
-                "kind": record["kind"],
-                "external_id": record["external_id"],
-                "fingerprint": fingerprint,
-                "reason": reason,
-                "identity": identity,
-            }
+            ChunkKey(
+                entity_key=encode_key(catalog, record["kind"], record["external_id"]),
+                sync_key=f"{catalog}|{record['kind']}|{record['external_id']}",
+                kind=record["kind"],
+                external_id=record["external_id"],
+                fingerprint=fingerprint,
+                reason=reason,
+                identity=identity,
+            ).to_json()
         )
     return keys
 
@@ -156,6 +159,7 @@ async def upsert_batch(request: dict[str, Any], client: df.DurableOrchestrationC
     ``decisions``: sync_key → ``{"decision", "purview_guid", "assigned_terms", "assigned_classifications"}``
     from ``sync_state.begin`` (or ``get`` in a dry run). Returns per-item results and the index ref.
     """
+    BatchRequest.model_validate(request)  # a malformed request fails here, naming the field
     decisions: dict[str, dict[str, Any]] = request["decisions"]
     to_write = {key for key, d in decisions.items() if d["decision"] == "proceed"}
     term_guids: dict[str, str] = {}

@@ -16,7 +16,15 @@ import azure.durable_functions as df
 
 from activities.catalogs import catalog_policies
 from activities.deletion import delete_stale, find_stale
-from orchestrators.upsert_chunk import ACTIVITY_RETRY
+from orchestrators.retries import ACTIVITY_RETRY
+from sync.contracts import (
+    CleanupRequest,
+    DeleteStaleRequest,
+    DeleteStaleResult,
+    FindStaleRequest,
+    StaleReport,
+)
+from sync.summary import failure_text
 
 __all__ = ["CLEANUP_INSTANCE_ID", "bp"]
 
@@ -26,68 +34,91 @@ CLEANUP_INSTANCE_ID = "cleanup"
 
 @bp.orchestration_trigger(context_name="context")
 def cleanup_pass(context: df.DurableOrchestrationContext) -> Any:
-    """Input ``{catalog?: name, force?: bool}`` → ``[{catalog, status, stale, deleted, message, errors}]``.
+    """Input :class:`CleanupRequest` → ``[{catalog, status, reason, message, stale, deleted, errors}]``.
 
     One catalog's failure (its report says ``failed``) never stops the others.
     """
-    request: dict[str, Any] = context.get_input() or {}
+    ask = CleanupRequest.model_validate(context.get_input() or {})
     run_id = f"cleanup-{context.new_uuid()}"
     catalogs = yield context.call_activity_with_retry(
-        catalog_policies, ACTIVITY_RETRY, {"catalog": request.get("catalog")}
+        catalog_policies, ACTIVITY_RETRY, {"catalog": ask.catalog}
     )
     reports: list[dict[str, Any]] = []
     for entry in catalogs:
         context.set_custom_status({"phase": "find_stale", "catalog": entry["name"], "done": len(reports)})
         try:
-            report = yield from _one_catalog(context, entry["name"], run_id, request)
+            report = yield from _one_catalog(context, entry["name"], run_id, ask)
         except Exception as exc:
-            report = {
-                "catalog": entry["name"],
-                "status": "failed",
-                "reason": "error",
-                "message": str(exc)[:500],
-                "stale": 0,
-                "deleted": 0,
-                "errors": [str(exc)[:500]],
-            }
+            reason = failure_text(exc)
+            report = _report(entry["name"], "failed", "error", reason, errors=[reason])
         reports.append(report)
     context.set_custom_status({"phase": "done", "catalogs": len(reports)})
     return reports
 
 
+def _report(
+    catalog: str,
+    status: str,
+    reason: str,
+    message: str,
+    *,
+    stale: int = 0,
+    deleted: int = 0,
+    errors: list[str],
+) -> dict[str, Any]:
+    return {
+        "catalog": catalog,
+        "status": status,
+        "reason": reason,
+        "message": message,
+        "stale": stale,
+        "deleted": deleted,
+        "errors": errors,
+    }
+
+
 def _one_catalog(
-    context: df.DurableOrchestrationContext, name: str, run_id: str, request: dict[str, Any]
+    context: df.DurableOrchestrationContext, name: str, run_id: str, ask: CleanupRequest
 ) -> Generator[Any, Any, dict[str, Any]]:
     registry = yield context.call_entity(df.EntityId("catalog", name), "get")
-    complete = [run["started"] for run in (registry or {}).get("complete_runs", [])]
-    decision = yield context.call_activity_with_retry(
-        find_stale,
-        ACTIVITY_RETRY,
-        {
-            "catalog": name,
-            "run_id": run_id,
-            "now": context.current_utc_datetime.isoformat(),
-            "complete_runs": complete,
-            "force": bool(request.get("force")),
-        },
-    )
-    report = {
-        "catalog": name,
-        "status": "blocked" if decision["blocked"] else "completed",
-        "reason": decision["reason"],
-        "message": decision["message"],
-        "stale": decision["stale_count"],
-        "deleted": 0,
-        "errors": [],
-    }
-    if decision["ref"] and not decision["blocked"] and not request.get("dry_run"):
-        context.set_custom_status({"phase": "delete", "catalog": name, "stale": decision["stale_count"]})
-        outcome = yield context.call_activity_with_retry(
-            delete_stale, ACTIVITY_RETRY, {"ref": decision["ref"], "cutoff": decision["cutoff"]}
+    decision = StaleReport.model_validate(
+        (
+            yield context.call_activity_with_retry(
+                find_stale,
+                ACTIVITY_RETRY,
+                FindStaleRequest(
+                    catalog=name,
+                    run_id=run_id,
+                    now=context.current_utc_datetime.isoformat(),
+                    complete_runs=[run["started"] for run in (registry or {}).get("complete_runs", [])],
+                    force=ask.force,
+                ).to_json(),
+            )
         )
-        report["deleted"] = outcome["deleted"]
-        report["errors"] = outcome["errors"]
-    return report
+    )
+    status = "blocked" if decision.blocked else "completed"
+    deleted, errors = 0, list[str]()
+    if decision.ref and not decision.blocked and not ask.dry_run:
+        context.set_custom_status({"phase": "delete", "catalog": name, "stale": decision.stale_count})
+        outcome = DeleteStaleResult.model_validate(
+            (
+                yield context.call_activity_with_retry(
+                    delete_stale,
+                    ACTIVITY_RETRY,
+                    DeleteStaleRequest(ref=decision.ref, cutoff=decision.cutoff).to_json(),
+                )
+            )
+        )
+        deleted, errors = outcome.deleted, outcome.errors
+    return _report(
+        name,
+        status,
+        decision.reason,
+        decision.message,
+        stale=decision.stale_count,
+        deleted=deleted,
+        errors=errors,
+    )
 
 
 @bp.orchestration_trigger(context_name="context")
@@ -107,7 +138,7 @@ def cleanup(context: df.DurableOrchestrationContext) -> Any:
             for r in reports[:50]
         }
     except Exception as exc:
-        summary["error"] = str(exc)[:500]
+        summary["error"] = failure_text(exc)
     context.set_custom_status(summary)
     yield context.create_timer(context.current_utc_datetime + timedelta(minutes=interval))
     context.continue_as_new({"interval_minutes": interval})

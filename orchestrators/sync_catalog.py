@@ -1,9 +1,8 @@
 """``sync_catalog``: one pull sync of one catalog (instance id ``sync:{catalog}``, a singleton).
 
-extract pages (staged) → transform pages (fan-out) → plan waves → import wave by wave as ``upsert_chunk``
-sub-orchestrations (classifications → terms by level → assets → processes) → record the run summary in the
-``catalog`` entity. A failed extract fails the run, and only completed runs count for deletion, so a broken
-source never makes anything stale. ``import_waves`` is shared with push ingestion.
+extract pages in segments (staged) → transform them (fan-out) → import wave by wave → execute delete markers
+→ record the run in the ``catalog`` entity. A failed extract fails the run, and only complete runs count for
+deletion, so a broken source never makes anything stale. The bookkeeping is :class:`sync.runs.RunBook`.
 """
 
 from __future__ import annotations
@@ -14,36 +13,28 @@ from typing import Any
 import azure.durable_functions as df
 
 from activities.catalogs import cleanup_staging
-from activities.deletion import delete_objects, find_stale
-from activities.extract import extract_page, plan_waves, transform_page
-from activities.upsert import merge_index
-from config.catalogs import DeletionPolicy
-from orchestrators.upsert_chunk import ACTIVITY_RETRY, upsert_chunk
-from sync.guards import RunFacts, RunVerdict, run_completeness
-from sync.summary import (
-    add_error,
-    add_errors,
-    empty_summary,
-    failure_text,
-    merge,
-    seen_objects,
-    tally,
+from activities.deletion import find_stale
+from activities.extract import extract_page, transform_page
+from orchestrators.retries import ACTIVITY_RETRY
+from orchestrators.steps import execute_markers, import_waves
+from sync.contracts import (
+    FindStaleRequest,
+    PageRequest,
+    PageResult,
+    RunScope,
+    SegmentRequest,
+    SegmentResult,
+    StagedPage,
+    StaleReport,
+    SyncRequest,
 )
+from sync.runs import RunBook, last_complete_seen
+from sync.summary import Tally, short
 
-__all__ = [
-    "PARALLEL_CHUNKS",
-    "SEGMENT_PAGES",
-    "SourceIncompleteError",
-    "bp",
-    "execute_markers",
-    "import_waves",
-    "sync_instance_id",
-]
+__all__ = ["SEGMENT_PAGES", "SourceIncompleteError", "bp", "sync_instance_id"]
 
 bp = df.Blueprint()
 
-PARALLEL_CHUNKS = 8
-"""``upsert_chunk`` sub-orchestrations of one wave running at once (each holds ≤ CHUNK_SIZE leases)."""
 SEGMENT_PAGES = 250
 """Pages per ``extract_segment`` execution (~6 history events per page, so ~1,500 per execution)."""
 
@@ -56,326 +47,155 @@ def sync_instance_id(catalog: str) -> str:
     return f"sync:{catalog}"
 
 
-def import_waves(
-    context: df.DurableOrchestrationContext,
-    request: dict[str, Any],
-    items_refs: list[str],
-    rejected_refs: list[str],
-    summary: dict[str, Any],
+@bp.orchestration_trigger(context_name="context")
+def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
+    """Input :class:`SyncRequest` → the run summary (:meth:`RunBook.result`)."""
+    ask = SyncRequest.model_validate(context.get_input())
+    scope = RunScope(
+        catalog=ask.catalog,
+        run_id=context.new_uuid(),
+        dry_run=ask.dry_run,
+        mode=ask.mode,
+        force_deletes=ask.force_deletes,
+        options=ask.options,
+    )
+    run = RunBook(scope, started=context.current_utc_datetime)
+    registry = df.EntityId("catalog", ask.catalog)
+    if not ask.dry_run:
+        context.signal_entity(
+            registry, "run_started", {"run_id": scope.run_id, "now": run.started.isoformat()}
+        )
+    try:
+        yield from _extract(context, run)
+        context.set_custom_status(run.progress("import"))
+        run.plan_refs = yield from import_waves(context, scope, run.items_refs, run.rejected_refs, run.tally)
+        if run.deletions_refs and not ask.dry_run:  # the source says these are gone (e.g. soft deletes)
+            context.set_custom_status(run.progress("delete removed"))
+            run.markers, run.deletes_held = yield from execute_markers(
+                context, scope, run.deletions_refs, run.tally
+            )
+        history = yield context.call_entity(registry, "get")
+        run.baseline = last_complete_seen(history)
+        if ask.dry_run:
+            run.deletes = yield from _plan_deletes(context, run, history)
+    except Exception as exc:  # an activity failed after its retries: the run fails, nothing becomes stale
+        run.fail(exc)
+    verdict = run.verdict(ask.deletion, accept_shrink=ask.accept_shrink)
+    if not ask.dry_run:
+        yield from _finish(context, registry, run, run.record(verdict, context.current_utc_datetime))
+    context.set_custom_status(run.final_status(verdict))
+    return run.result(verdict, context.current_utc_datetime)
+
+
+def _extract(context: df.DurableOrchestrationContext, run: RunBook) -> Generator[Any, Any, None]:
+    """Segments of ≤ ``SEGMENT_PAGES`` pages keep every execution's history small."""
+    cursor: str | None = None
+    context.set_custom_status(run.progress("extract", pages=0))
+    while True:
+        output = yield context.call_sub_orchestrator(
+            extract_segment,
+            SegmentRequest(
+                catalog=run.scope.catalog, run_id=run.scope.run_id, cursor=cursor, first_page=run.pages
+            ).to_json(),
+            expected_type=dict,
+        )
+        segment = SegmentResult.model_validate(output)
+        run.add_segment(segment)
+        context.set_custom_status(run.progress("extract", pages=run.pages))
+        cursor = segment.next_cursor
+        if not cursor:
+            return
+
+
+def _plan_deletes(
+    context: df.DurableOrchestrationContext, run: RunBook, history: Any
+) -> Generator[Any, Any, StaleReport]:
+    """A plan also shows what the next cleanup would delete."""
+    context.set_custom_status(run.progress("plan deletes"))
+    output = yield context.call_activity_with_retry(
+        find_stale,
+        ACTIVITY_RETRY,
+        FindStaleRequest(
+            catalog=run.scope.catalog,
+            run_id=run.scope.run_id,
+            now=context.current_utc_datetime.isoformat(),
+            complete_runs=[r["started"] for r in (history or {}).get("complete_runs", [])],
+        ).to_json(),
+    )
+    return StaleReport.model_validate(output)
+
+
+def _finish(
+    context: df.DurableOrchestrationContext, registry: df.EntityId, run: RunBook, record: dict[str, Any]
 ) -> Generator[Any, Any, None]:
-    """Plan the staged items into waves and import them in order; adds to ``summary``."""
-    plan = yield context.call_activity_with_retry(
-        plan_waves,
-        ACTIVITY_RETRY,
-        {
-            "run_id": request["run_id"],
-            "catalog": request["catalog"],
-            "chunk_size": request["options"]["chunk_size"],
-            "items_refs": items_refs,
-            "rejected_refs": rejected_refs,
-        },
-    )
-    add_errors(summary, plan["order_failures"], plan["order_failure_count"])
-    summary["unattributed"] = summary.get("unattributed", 0) + int(plan.get("unattributed", 0))
-    index_ref: str | None = None
-    for number, wave in enumerate(plan["waves"]):
-        _status(context, request, summary, phase=f"import {wave['phase']}", wave=number)
-        # a bounded number of chunks in flight: a chunk takes its objects' leases when it starts, so it must
-        # reach Purview well within the lease, however large the wave
-        in_flight = max(1, int(request["options"].get("parallel_chunks", PARALLEL_CHUNKS)))
-        outputs: list[dict[str, Any]] = []
-        for start in range(0, len(wave["chunks"]), in_flight):
-            outputs += yield context.task_all(
-                [
-                    context.call_sub_orchestrator(
-                        upsert_chunk,
-                        {
-                            "catalog": request["catalog"],
-                            "run_id": request["run_id"],
-                            "phase": wave["phase"],
-                            "ref": part["ref"],
-                            "chunk_id": part["id"],
-                            "index_ref": index_ref,
-                            "asset_index_ref": plan["asset_index_ref"],
-                            "dry_run": request.get("dry_run", False),
-                            "mode": request.get("mode") or "normal",
-                            "options": request["options"],
-                        },
-                        expected_type=dict,  # the SDK would guess `str` from the orchestrator wrapper
-                    )
-                    for part in wave["chunks"][start : start + in_flight]
-                ]
-            )
-        parts: list[str | None] = [index_ref]
-        for output in outputs:
-            parts.extend(output.pop("index_refs", []))
-            summary.setdefault("plan_refs", []).extend(output.pop("plan_refs", []))
-            merge(summary, output)
-        if len(parts) > 1 and number + 1 < len(plan["waves"]):
-            index_ref = yield context.call_activity_with_retry(
-                merge_index,
-                ACTIVITY_RETRY,
-                {"run_id": request["run_id"], "refs": parts, "name": f"{number:03d}"},
-            )
-
-
-def execute_markers(
-    context: df.DurableOrchestrationContext,
-    request: dict[str, Any],
-    refs: list[str],
-    summary: dict[str, Any],
-) -> Generator[Any, Any, int]:
-    """Execute the staged delete markers through the delete-marker guard; held ones go to the summary.
-
-    Returns how many markers name an object the sync holds: only those explain a drop to the shrink guard
-    (a marker for an id never synced must not make a truncated source look whole)."""
-    outcome = yield context.call_activity_with_retry(
-        delete_objects,
-        ACTIVITY_RETRY,
-        {"catalog": request["catalog"], "refs": refs, "force": bool(request.get("force_deletes"))},
-    )
-    for kind, n in outcome["deleted"].items():
-        tally(summary, kind, "deleted", n)
-    executed = sum(outcome["deleted"].values())
-    if executed:  # remembered for 24 h: a storm in many small push batches meets the guard as a whole
-        try:
-            yield context.call_entity(
-                df.EntityId("catalog", request["catalog"]),
-                "deletions_executed",
-                {"count": executed, "now": context.current_utc_datetime.isoformat()},
-            )
-        except Exception as exc:
-            add_error(summary, f"marker deletions not recorded for the storm guard: {failure_text(exc)}")
-    add_errors(summary, outcome["errors"], outcome["failed"])
-    summary["unknown_deletions"] = summary.get("unknown_deletions", 0) + outcome["unknown"]
-    if outcome.get("held"):
-        summary["deletes_held"] = outcome["held"]
-        add_error(summary, outcome["held"]["message"])
-    return int(outcome.get("named", 0))
-
-
-def _deletion_verdict(
-    request: dict[str, Any], summary: dict[str, Any], *, failed: bool, markers: int, baseline: int | None
-) -> RunVerdict:
-    """Whether this run counts as complete for deletion (shrink guard; a dry run never counts)."""
-    unattributed = int(summary.pop("unattributed", 0))
-    if request.get("dry_run"):
-        return RunVerdict(False, [], [], "a dry run never counts for deletion")
-    facts = RunFacts(
-        seen=seen_objects(summary),
-        delete_markers=markers,
-        unattributed=unattributed,
-        failed_objects=sum(c.get("failed", 0) for c in summary["counts"].values()),
-        last_complete_seen=baseline,
-        run_failed=failed,
-    )
-    policy = DeletionPolicy.model_validate(request.get("deletion") or {})
-    return run_completeness(policy, facts, accept_shrink=bool(request.get("accept_shrink")))
-
-
-def _status(
-    context: df.DurableOrchestrationContext, request: dict[str, Any], summary: dict[str, Any], **extra: Any
-) -> None:
-    """Custom status: small (far below 16 KB) — phase, counts, last error."""
-    context.set_custom_status(
-        {
-            "catalog": request["catalog"],
-            "run_id": request["run_id"],
-            "dry_run": bool(request.get("dry_run")),
-            **extra,
-            "counts": summary["counts"],
-            "last_error": summary["errors"][-1] if summary["errors"] else None,
-        }
-    )
+    """Record the run (a call, not a signal: when the run is over, its record is in the catalog's history)
+    and drop its staged pages (a failed run keeps them for a look, until the retention)."""
+    try:
+        yield context.call_entity(registry, "run_finished", record)
+    except Exception as exc:  # the registry refused the record: say so, the run itself is done
+        run.tally.error(f"run not recorded in the catalog's history: {short(exc)}")
+    if run.failed:
+        return
+    try:
+        yield context.call_activity(cleanup_staging, {"run_id": run.scope.run_id, "retention_hours": 72})
+    except Exception as exc:
+        run.tally.error(f"staged data not cleaned up: {short(exc)}")
 
 
 @bp.orchestration_trigger(context_name="context")
 def extract_segment(context: df.DurableOrchestrationContext) -> Any:
-    """Extract up to ``SEGMENT_PAGES`` pages from ``cursor`` and transform them (fan-out).
+    """Extract up to ``SEGMENT_PAGES`` pages from the cursor and transform them (fan-out).
 
-    Input ``{catalog, run_id, cursor, first_page}`` → refs of the staged items, rejected records and
-    deletions, counts, a capped error sample, and the cursor to continue from (``None`` at the end).
+    Input :class:`SegmentRequest` → :class:`SegmentResult` (refs of the staged items, rejects and deletions,
+    counts, a capped error sample, and the cursor to go on from; ``None`` at the end).
     """
-    request: dict[str, Any] = context.get_input()
-    cursor = request["cursor"]
-    refs: list[str] = []
+    ask = SegmentRequest.model_validate(context.get_input())
+    cursor, refs = ask.cursor, list[str]()
     while len(refs) < SEGMENT_PAGES:
-        page = yield context.call_activity_with_retry(
-            extract_page,
-            ACTIVITY_RETRY,
-            {
-                "catalog": request["catalog"],
-                "run_id": request["run_id"],
-                "cursor": cursor,
-                "page": request["first_page"] + len(refs),
-            },
+        page = StagedPage.model_validate(
+            (
+                yield context.call_activity_with_retry(
+                    extract_page,
+                    ACTIVITY_RETRY,
+                    PageRequest(
+                        catalog=ask.catalog, run_id=ask.run_id, cursor=cursor, page=ask.first_page + len(refs)
+                    ).to_json(),
+                )
+            )
         )
-        if page.get("source_error"):  # not whole: fail the run (failed runs never count for deletion)
-            raise SourceIncompleteError(f"source incomplete: {page['source_error']}")
-        refs.append(page["ref"])
-        cursor = page["next_cursor"]
+        if page.source_error or page.ref is None:  # not whole: the run fails (and never counts for deletion)
+            raise SourceIncompleteError(f"source incomplete: {page.source_error}")
+        refs.append(page.ref)
+        cursor = page.next_cursor
         if not cursor:
             break
-    transformed = yield context.task_all(
+    outputs = yield context.task_all(
         [
             context.call_activity_with_retry(
                 transform_page,
                 ACTIVITY_RETRY,
-                {
-                    "catalog": request["catalog"],
-                    "run_id": request["run_id"],
-                    "ref": ref,
-                    "page": request["first_page"] + n,
-                },
+                PageRequest(
+                    catalog=ask.catalog, run_id=ask.run_id, ref=ref, page=ask.first_page + n
+                ).to_json(),
             )
             for n, ref in enumerate(refs)
         ]
     )
-    segment = empty_summary()
-    ignored: dict[str, int] = {}
-    for output in transformed:
-        add_errors(segment, output["errors"], output["rejected"] + output.get("duplicates", 0))
-        for aspect, n in output.get("ignored", {}).items():
-            ignored[aspect] = ignored.get(aspect, 0) + n
-    return {
-        **segment,
-        "pages": len(refs),
-        "next_cursor": cursor,
-        "items_refs": [o["items_ref"] for o in transformed],
-        "rejected_refs": [o["rejected_ref"] for o in transformed if o["rejected_ref"]],
-        "deletions_refs": [o["deletions_ref"] for o in transformed if o.get("deletions_ref")],
-        "rejected": sum(o["rejected"] for o in transformed),
-        "deletions": sum(o.get("deletions", 0) for o in transformed),
-        "ignored": ignored,
-    }
+    pages = [PageResult.model_validate(output) for output in outputs]
+    return SegmentResult(
+        pages=len(refs),
+        next_cursor=cursor,
+        items_refs=[p.items_ref for p in pages],
+        rejected_refs=[p.rejected_ref for p in pages if p.rejected_ref],
+        deletions_refs=[p.deletions_ref for p in pages if p.deletions_ref],
+        tally=_page_tally(pages),
+    ).to_json()
 
 
-@bp.orchestration_trigger(context_name="context")
-def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
-    """Input: ``{catalog, dry_run, options}`` (options: chunk sizes, lease, busy retries — from settings)."""
-    request: dict[str, Any] = dict(context.get_input())
-    request["run_id"] = context.new_uuid()
-    markers, last_seen = 0, None
-    catalog_entity = df.EntityId("catalog", request["catalog"])
-    started = context.current_utc_datetime
-    dry = bool(request.get("dry_run"))
-    if not dry:
-        context.signal_entity(
-            catalog_entity, "run_started", {"run_id": request["run_id"], "now": started.isoformat()}
-        )
-    summary = empty_summary()
-    summary["ignored"] = {}
-    status = "completed"
-    pages = 0
-    _status(context, request, summary, phase="extract", pages=0)
-    try:
-        cursor: str | None = None
-        items_refs: list[str] = []
-        rejected_refs: list[str] = []
-        deletions: list[str] = []
-        markers = 0
-        while True:  # segments of ≤ SEGMENT_PAGES pages keep every execution's history small
-            segment = yield context.call_sub_orchestrator(
-                extract_segment,
-                {
-                    "catalog": request["catalog"],
-                    "run_id": request["run_id"],
-                    "cursor": cursor,
-                    "first_page": pages,
-                },
-                expected_type=dict,
-            )
-            pages += segment["pages"]
-            items_refs += segment["items_refs"]
-            rejected_refs += segment["rejected_refs"]
-            deletions += segment["deletions_refs"]
-            merge(summary, segment)
-            summary["rejected"] = summary.get("rejected", 0) + segment["rejected"]
-            for aspect, n in segment["ignored"].items():
-                summary["ignored"][aspect] = summary["ignored"].get(aspect, 0) + n
-            cursor = segment["next_cursor"]
-            _status(context, request, summary, phase="extract", pages=pages)
-            if not cursor:
-                break
-        yield from import_waves(context, request, items_refs, rejected_refs, summary)
-        if deletions and not dry:  # the source says these are gone (e.g. DataHub soft deletes)
-            _status(context, request, summary, phase="delete removed")
-            markers = yield from execute_markers(context, request, deletions, summary)
-        if dry:
-            _status(context, request, summary, phase="plan deletes")
-            registry = yield context.call_entity(catalog_entity, "get")
-            stale = yield context.call_activity_with_retry(
-                find_stale,
-                ACTIVITY_RETRY,
-                {
-                    "catalog": request["catalog"],
-                    "run_id": request["run_id"],
-                    "now": context.current_utc_datetime.isoformat(),
-                    "complete_runs": [run["started"] for run in (registry or {}).get("complete_runs", [])],
-                },
-            )
-            summary["deletes"] = {k: stale[k] for k in ("stale_count", "blocked", "message", "sample", "ref")}
-        if not dry:  # whether this run may make anything stale: compare with the last complete run
-            registry = yield context.call_entity(catalog_entity, "get")
-            last_complete = ((registry or {}).get("complete_runs") or [{}])[0]
-            last_seen = last_complete.get("seen")
-    except Exception as exc:  # an activity failed after its retries: the run fails, nothing becomes stale
-        status = "failed"
-        add_error(summary, f"run failed: {failure_text(exc)}")
-    ended = context.current_utc_datetime
-    seen = seen_objects(summary)
-    verdict = _deletion_verdict(
-        request, summary, failed=status != "completed", markers=markers, baseline=last_seen
-    )
-    result = {
-        "catalog": request["catalog"],
-        "run_id": request["run_id"],
-        "status": "dry_run" if dry and status == "completed" else status,
-        **summary,
-        **verdict.to_json(),
-        "seen": seen,
-        "pages": pages,
-        "started": started.isoformat(),
-        "ended": ended.isoformat(),
-        "duration_s": round((ended - started).total_seconds(), 3),
-    }
-    if not dry:  # a call, not a signal: when the run is over, its record is in the catalog's history
-        finished = context.call_entity(
-            catalog_entity,
-            "run_finished",
-            {
-                "run_id": request["run_id"],
-                "status": status,
-                "complete_for_deletion": verdict.complete,
-                "held": verdict.held,
-                "accepted": verdict.accepted,
-                "seen": seen,
-                "summary": {
-                    "counts": summary["counts"],
-                    "purview_calls": sum(summary["purview_calls"].values()),
-                    "errors": summary["errors"],
-                    "error_count": summary["error_count"],
-                },
-                "now": ended.isoformat(),
-            },
-        )
-        try:
-            yield finished
-        except Exception as exc:  # the registry refused the record: say so, the run itself is done
-            add_error(summary, f"run not recorded in the catalog's history: {str(exc)[:300]}")
-    if not dry and status == "completed":  # a failed run keeps its staged pages (for a look) until retention
-        try:  # staged pages are not needed any more; a dry run keeps its plan (removed after the retention)
-            yield context.call_activity(cleanup_staging, {"run_id": request["run_id"], "retention_hours": 72})
-        except Exception as exc:
-            add_error(summary, f"staged data not cleaned up: {str(exc)[:200]}")
-    context.set_custom_status(
-        {
-            "catalog": request["catalog"],
-            "run_id": request["run_id"],
-            "phase": status,
-            "counts": summary["counts"],
-            "complete_for_deletion": verdict.complete,
-            "held": verdict.held,
-        }
-    )
-    return result
+def _page_tally(pages: list[PageResult]) -> Tally:
+    tally = Tally()
+    for page in pages:
+        tally.errors_of(page.errors, page.rejected + page.duplicates)
+        tally.rejected += page.rejected
+        tally.ignore(page.ignored)
+    return tally

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from config.catalogs import DeletionPolicy
 
-__all__ = ["DeletionDecision", "decide_deletion", "deletion_cutoff", "last_presence"]
+__all__ = ["DeletionDecision", "decide_deletion", "deletion_cutoff", "last_presence", "still_stale"]
 
 
 def last_presence(state: Mapping[str, Any]) -> datetime | None:
@@ -107,3 +107,12 @@ def decide_deletion(
         )
     message = f"deletion blocked: {share}, above {limit}; check the source, or force the cleanup"
     return DeletionDecision(stale, True, "blocked", message, fraction, total, cutoff)
+
+
+def still_stale(state: Mapping[str, Any] | None, cutoff: datetime | None) -> bool:
+    """Whether an object ``find_stale`` listed may still be deleted: a sync may have taken it (Pending) or
+    seen it since (present at or after the cutoff); a vanished state has nothing left to delete."""
+    if not state or state.get("status") == "Pending":
+        return False
+    seen = last_presence(state)
+    return cutoff is None or seen is None or seen < cutoff

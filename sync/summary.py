@@ -1,84 +1,142 @@
-"""Pure bookkeeping of run summaries: per-kind counts, Purview calls, capped error samples.
+"""The run summary: one ``Tally`` that every step of a run adds to, with its caps, and the run's result.
 
-The summary shape is a public interface (``python -m localdev sync --json``, the ``catalog`` entity):
-``{"counts": {kind: {created, updated, unchanged, skipped, failed, deleted, repaired}},
-"purview_calls": {read, write},
-"errors": [...], "error_count": n}``.
+The result shape is a public interface (``python -m localdev sync --json``, the HTTP status, the ``catalog``
+entity's record): ``{"counts": {kind: {created, updated, unchanged, skipped, failed, deleted, repaired}},
+"purview_calls": {read, write}, "errors": [...], "error_count": n, ...}``. Every cap and truncation of the
+summary lives here, so what an operator reads is bounded the same way everywhere::
+
+    tally = Tally()
+    tally.count("asset", "created", 3)
+    tally.error("orders: busy")
+    tally.add(chunk_tally)
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Final
+
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "COUNTERS",
+    "ERROR_TEXT",
     "KINDS",
     "MAX_ERRORS",
-    "add_error",
-    "add_errors",
-    "empty_summary",
+    "REASON_TEXT",
+    "SAMPLE",
+    "Tally",
     "failure_text",
-    "merge",
-    "seen_objects",
-    "tally",
+    "sample",
+    "short",
 ]
 
-KINDS = ("asset", "glossary_term", "classification")
-COUNTERS = ("created", "updated", "unchanged", "skipped", "failed", "deleted", "repaired")
-MAX_ERRORS = 50
+KINDS: Final = ("asset", "glossary_term", "classification")
+COUNTERS: Final = ("created", "updated", "unchanged", "skipped", "failed", "deleted", "repaired")
+MAX_ERRORS: Final = 50
+"""Errors listed in a run summary (all are counted in ``error_count``)."""
+SAMPLE: Final = 20
+"""Entries listed per step (a page's rejects, a batch's failures, held markers); all are counted."""
+ERROR_TEXT: Final = 1000
+"""Longest error text kept in a summary."""
+REASON_TEXT: Final = 300
+"""Longest reason kept for a failure that crossed a durable boundary."""
 
 
-def empty_summary() -> dict[str, Any]:
-    return {
-        "counts": {kind: dict.fromkeys(COUNTERS, 0) for kind in KINDS},
-        "purview_calls": {"read": 0, "write": 0},
-        "errors": [],
-        "error_count": 0,
-    }
+def short(error: BaseException | str, limit: int = REASON_TEXT) -> str:
+    """One line of a failure that crossed a durable boundary: the SDK repeats the message (and may add a
+    traceback) on the lines after the first, which operators should not read twice."""
+    return str(error).strip().split("\n", 1)[0].strip()[:limit]
 
 
 def failure_text(error: BaseException | str, limit: int = 500) -> str:
-    """One line for a failure that crossed a durable boundary: the SDK repeats the message (and may add a
-    traceback) on the lines after the first, which operators should not read twice."""
-    text = str(error).strip()
-    return text.split("\n", 1)[0].strip()[:limit]
+    """:func:`short` with the longer limit of a run's own failure."""
+    return short(error, limit)
 
 
-def tally(summary: dict[str, Any], kind: str, counter: str, n: int = 1) -> None:
-    summary["counts"].setdefault(kind, dict.fromkeys(COUNTERS, 0))[counter] += n
+def sample(entries: Iterable[str], limit: int = SAMPLE) -> list[str]:
+    """The first ``limit`` entries (the rest are counted, not listed)."""
+    listed: list[str] = []
+    for entry in entries:
+        if len(listed) >= limit:
+            break
+        listed.append(entry)
+    return listed
 
 
-def add_error(summary: dict[str, Any], message: str) -> None:
-    summary["error_count"] += 1
-    if len(summary["errors"]) < MAX_ERRORS:
-        summary["errors"].append(message[:1000])
+def _zero() -> dict[str, int]:
+    return dict.fromkeys(COUNTERS, 0)
 
 
-def add_errors(summary: dict[str, Any], messages: Iterable[str], total: int | None = None) -> None:
-    listed = list(messages)
-    for message in listed:
-        add_error(summary, message)
-    if total is not None and total > len(listed):
-        summary["error_count"] += total - len(listed)
+class Tally(BaseModel):
+    """What a run (or a segment, chunk or push batch of it) did: counts per kind, Purview calls, a capped
+    error sample with the true error count, and what the source rejected, ignored or could not attribute."""
 
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
 
-def merge(into: dict[str, Any], other: Mapping[str, Any]) -> dict[str, Any]:
-    """Add ``other``'s counts, calls and errors into ``into`` (and return it)."""
-    for kind, counters in other.get("counts", {}).items():
-        for counter, n in counters.items():
-            tally(into, kind, counter, int(n))
-    for direction, n in other.get("purview_calls", {}).items():
-        into["purview_calls"][direction] = into["purview_calls"].get(direction, 0) + int(n)
-    listed = list(other.get("errors", []))
-    for message in listed:
-        add_error(into, message)
-    into["error_count"] += max(0, int(other.get("error_count", len(listed))) - len(listed))
-    return into
+    counts: dict[str, dict[str, int]] = Field(default_factory=lambda: {kind: _zero() for kind in KINDS})
+    purview_calls: dict[str, int] = Field(default_factory=lambda: {"read": 0, "write": 0})
+    errors: list[str] = Field(default_factory=list)
+    error_count: int = 0
+    rejected: int = 0
+    ignored: dict[str, int] = Field(default_factory=dict)
+    source: dict[str, int] = Field(default_factory=dict)
+    unattributed: int = 0
+    unknown_deletions: int = 0
 
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
 
-def seen_objects(summary: Mapping[str, Any]) -> int:
-    """Objects a run met in its source, whatever their outcome (every counter but ``deleted``)."""
-    return sum(
-        int(n) for counters in summary["counts"].values() for name, n in counters.items() if name != "deleted"
-    )
+    def count(self, kind: str, counter: str, n: int = 1) -> None:
+        self.counts.setdefault(kind, _zero())[counter] += n
+
+    def error(self, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(message[:ERROR_TEXT])
+
+    def errors_of(self, listed: Iterable[str], total: int | None = None) -> None:
+        """Add a step's error sample; ``total`` counts the ones its sample left out."""
+        messages = list(listed)
+        for message in messages:
+            self.error(message)
+        if total is not None and total > len(messages):
+            self.error_count += total - len(messages)
+
+    def calls(self, calls: Mapping[str, int]) -> None:
+        for direction, n in calls.items():
+            self.purview_calls[direction] = self.purview_calls.get(direction, 0) + int(n)
+
+    def ignore(self, ignored: Mapping[str, int]) -> None:
+        for what, n in ignored.items():
+            self.ignored[what] = self.ignored.get(what, 0) + int(n)
+
+    def report(self, counters: Mapping[str, int]) -> None:
+        """Add a connector's page counters (what the source held, as the connector counts it)."""
+        for name, n in counters.items():
+            self.source[name] = self.source.get(name, 0) + int(n)
+
+    def add(self, other: Tally) -> None:
+        """Add everything ``other`` counted; its error sample joins this one up to the cap."""
+        for kind, counters in other.counts.items():
+            for counter, n in counters.items():
+                self.count(kind, counter, n)
+        self.calls(other.purview_calls)
+        self.errors_of(other.errors, other.error_count)
+        self.rejected += other.rejected
+        self.ignore(other.ignored)
+        self.report(other.source)
+        self.unattributed += other.unattributed
+        self.unknown_deletions += other.unknown_deletions
+
+    def seen(self) -> int:
+        """Objects a run met in its source, whatever their outcome (every counter but ``deleted``)."""
+        return sum(
+            n for counters in self.counts.values() for name, n in counters.items() if name != "deleted"
+        )
+
+    def failed_objects(self) -> int:
+        return sum(counters.get("failed", 0) for counters in self.counts.values())
+
+    def calls_made(self) -> int:
+        return sum(self.purview_calls.values())

@@ -1,4 +1,4 @@
-"""What the client functions share: sync options from settings, singleton starts, push-batch staging.
+"""What the client functions share: singleton starts of syncs and push batches.
 
 A sync instance is a singleton per catalog (``sync:{catalog}``; dry runs ``plan:{catalog}``): a start while
 one is active answers "already running" instead of starting a second.
@@ -6,6 +6,7 @@ one is active answers "already running" instead of starting a second.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 from collections.abc import Sequence
@@ -16,6 +17,8 @@ import azure.durable_functions as df
 from activities import resources
 from orchestrators.ingest_events import ingest_instance_id
 from orchestrators.sync_catalog import sync_instance_id
+from sync.contracts import IngestRequest, SyncRequest
+from sync.options import sync_options as options_from
 
 __all__ = [
     "ACTIVE",
@@ -30,7 +33,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 ACTIVE = {"Running", "Pending", "ContinuedAsNew", "Suspended"}
-HISTORY_BUDGET = 4500
 
 
 class AlreadyRunning(Exception):
@@ -51,17 +53,8 @@ def ensure_enabled(catalog: str) -> None:
 
 
 def sync_options() -> dict[str, Any]:
-    """The numbers orchestrators need, read once here so orchestrators never read settings."""
-    s = resources.settings()
-    # each busy retry round adds ~2 history events per item: keep a chunk's execution under ~5,000 events
-    busy_retries = min(s.busy_retry_count, max(0, HISTORY_BUDGET // (2 * s.chunk_size) - 1))
-    return {
-        "chunk_size": s.chunk_size,
-        "batch_items": s.purview_batch_size,
-        "lease_seconds": s.lease_minutes * 60,
-        "busy_retries": busy_retries,
-        "busy_delay_seconds": s.busy_retry_delay_seconds,
-    }
+    """The numbers orchestrators need (:class:`SyncOptions`); orchestrators never read settings."""
+    return options_from(resources.settings()).to_json()
 
 
 def _status_name(status: Any) -> str | None:
@@ -100,15 +93,17 @@ async def start_sync(
         await client.start_new(
             "sync_catalog",
             instance_id,
-            {
-                "catalog": catalog,
-                "dry_run": dry_run,
-                "accept_shrink": accept_shrink,
-                "force_deletes": force_deletes,
-                "mode": mode,
-                "deletion": resources.catalogs().get(catalog).deletion.model_dump(mode="json"),
-                "options": sync_options(),
-            },
+            SyncRequest.model_validate(
+                {
+                    "catalog": catalog,
+                    "dry_run": dry_run,
+                    "accept_shrink": accept_shrink,
+                    "force_deletes": force_deletes,
+                    "mode": mode,
+                    "deletion": resources.catalogs().get(catalog).deletion,
+                    "options": sync_options(),
+                }
+            ).to_json(),
         )
     except Exception as exc:  # the host refuses a start while the instance runs (a race with another start)
         if await is_active(client, instance_id):
@@ -127,7 +122,8 @@ async def start_ingest(
     *,
     force_deletes: bool = False,
 ) -> tuple[str, bool]:
-    """Decode and stage one pushed batch, then start its ``ingest_events`` instance.
+    """Stage one pushed batch's event bodies as they came, then start its ``ingest_events`` instance (which
+    decodes them: a trigger only starts work).
 
     Returns ``(instance_id, started)``; ``started`` is False when the batch was seen before (redelivery). A
     batch whose earlier import failed or was terminated is imported again. ``CatalogDisabled`` for a disabled
@@ -142,27 +138,11 @@ async def start_ingest(
     if _status_name(existing) not in (None, "Failed", "Terminated", "Canceled"):
         logger.info("batch %s already ingested or ingesting; skipped", instance_id)
         return instance_id, False
-    connector = resources.connector(catalog)
-    records: list[dict[str, Any]] = []
-    undecodable: list[str] = []
-    for number, body in enumerate(bodies):
-        try:
-            records.extend(connector.decode(body))
-        except Exception as exc:  # one bad event fails itself, not the batch
-            undecodable.append(f"event {number} of {instance_id}: cannot decode: {str(exc)[:300]}")
     run_id = "ingest-" + hashlib.sha256(instance_id.encode()).hexdigest()[:32]
-    ref = resources.staging().put_jsonl(run_id, "raw/000000.jsonl", records)
-    await client.start_new(
-        "ingest_events",
-        instance_id,
-        {
-            "catalog": catalog,
-            "run_id": run_id,
-            "ref": ref,
-            "options": sync_options(),
-            "force_deletes": force_deletes,
-            "undecodable": undecodable[:20],
-            "undecodable_count": len(undecodable),
-        },
+    events = [{"body": base64.b64encode(body).decode("ascii")} for body in bodies]
+    ref = resources.staging().put_jsonl(run_id, "events/000000.jsonl", events)
+    request = IngestRequest(
+        catalog=catalog, run_id=run_id, ref=ref, options=sync_options(), force_deletes=force_deletes
     )
+    await client.start_new("ingest_events", instance_id, request.to_json())
     return instance_id, True

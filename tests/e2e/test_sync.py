@@ -116,7 +116,7 @@ def test_dry_run_plans_creates_updates_and_deletes_without_writing(app: LocalApp
     before = writes(app.emulator.stats())
     plan = sync(app, catalog, dry_run="true")
     assert writes(app.emulator.stats()) == before, "a dry run writes nothing to Purview"
-    assert plan["status"] == "dry_run"
+    assert plan["status"] == "dry_run", plan["errors"]
     assert plan["counts"]["asset"]["created"] == 1
     assert plan["counts"]["asset"]["updated"] == 1
     assert plan["counts"]["asset"]["unchanged"] == 28

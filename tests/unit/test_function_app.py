@@ -32,6 +32,7 @@ def test_registered_function_names() -> None:
         "ingest_events": "orchestrationTrigger",
         "extract_page": "activityTrigger",
         "transform_page": "activityTrigger",
+        "decode_events": "activityTrigger",
         "plan_waves": "activityTrigger",
         "chunk_keys": "activityTrigger",
         "upsert_batch": "activityTrigger",

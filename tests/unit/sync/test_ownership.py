@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sync.contracts import ChunkKey, Identity
 from sync.ownership import (
     claim_request,
     counter_of,
@@ -13,7 +16,20 @@ from sync.ownership import (
 )
 
 TABLE = {"type_name": "azure_sql_table", "qualified_name": "mssql://s/db/dbo/t"}
-KEY = {"external_id": "t", "identity": TABLE}
+
+
+def key_of(external_id: str = "t", identity: dict[str, Any] | None = TABLE) -> ChunkKey:
+    return ChunkKey(
+        entity_key=f"shop|asset|{external_id}",
+        sync_key=f"shop|asset|{external_id}",
+        kind="asset",
+        external_id=external_id,
+        fingerprint="f",
+        identity=Identity.model_validate(identity) if identity else None,
+    )
+
+
+KEY = key_of()
 
 
 def test_every_asset_write_claims_even_when_its_state_holds_the_identity() -> None:
@@ -21,7 +37,7 @@ def test_every_asset_write_claims_even_when_its_state_holds_the_identity() -> No
     held = {"decision": "proceed", "identity": "azure_sql_table|mssql://s/db/dbo/t"}
     assert needs_claim(KEY, held)
     assert not needs_claim(KEY, {**held, "decision": "unchanged"})
-    assert not needs_claim({"external_id": "g", "identity": None}, held)  # terms are not claimed
+    assert not needs_claim(key_of("g", None), held)  # terms are not claimed
 
 
 def test_only_a_moved_item_frees_its_old_identity() -> None:
@@ -31,25 +47,25 @@ def test_only_a_moved_item_frees_its_old_identity() -> None:
 
 
 def test_a_dry_run_refuses_what_the_claim_would_refuse() -> None:
-    request = {"catalog": "b"}
+    request = "b"
     theirs = {"catalog": "a", "external_id": "x"}
     assert "owned by catalog 'a' (external id 'x')" in (dry_refusal(request, KEY, theirs) or "")
     assert dry_refusal(request, KEY, None) is None
     assert dry_refusal(request, KEY, {"catalog": "b", "external_id": "t"}) is None
     same_catalog = {"catalog": "b", "external_id": "other"}
     assert "external id 'other'" in (dry_refusal(request, KEY, same_catalog) or "")
-    adopting = {"external_id": "t", "identity": {**TABLE, "adopt_from": ["a"]}}
+    adopting = key_of(identity={**TABLE, "adopt_from": ["a"]})
     assert dry_refusal(request, adopting, theirs) is None
 
 
 def test_identity_text_is_type_bar_qualified_name() -> None:
-    assert identity_text(TABLE) == "azure_sql_table|mssql://s/db/dbo/t"
+    assert identity_text(Identity.model_validate(TABLE)) == "azure_sql_table|mssql://s/db/dbo/t"
     assert identity_text(None) is None
 
 
 def test_claim_request_carries_adopt_from_and_the_item() -> None:
-    key = {"identity": {**TABLE, "adopt_from": ["legacy"]}, "external_id": "t"}
-    request = claim_request({"catalog": "shop"}, key, "2026-01-01T00:00:00+00:00")
+    key = key_of(identity={**TABLE, "adopt_from": ["legacy"]})
+    request = claim_request("shop", key, "2026-01-01T00:00:00+00:00")
     assert request == {
         **TABLE,
         "catalog": "shop",
@@ -87,7 +103,9 @@ def test_a_moved_item_retires_its_old_entity_as_its_origin_says() -> None:
     left = retirement("shop", KEY, begun, "g-new")
     assert left is not None and left["purview_guid"] == "g-old" and left["origin"] == "adopted"
     assert left["assigned_terms"] == ["t1"] and left["catalog"] == "shop" and left["kind"] == "asset"
-    assert retirement("shop", KEY, {**begun, "identity": identity_text(TABLE)}, "g-new") is None  # not moved
+    assert (
+        retirement("shop", KEY, {**begun, "identity": identity_text(KEY.identity)}, "g-new") is None
+    )  # not moved
     assert retirement("shop", KEY, begun, "g-old") is None  # still the same entity
     assert retirement("shop", KEY, {**begun, "purview_guid": None}, "g-new") is None  # never landed
     assert (retirement("shop", KEY, {**begun, "origin": None}, "g-new") or {})["origin"] == "created"

@@ -1,0 +1,120 @@
+"""Pure rules of a run's pages: the last word on each object wins, what is a delete marker, what cannot be
+imported, and the indexes later waves resolve references with.
+
+``transform_page`` and ``plan_waves`` load and stage; these decide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectors.base import Deletion, Rejected
+from pivot import AnyPivotItem
+from sync.waves import OrderFailure
+
+__all__ = [
+    "PageItems",
+    "RunItems",
+    "asset_index",
+    "invalid_records",
+    "latest_items",
+    "page_items",
+    "unattributed",
+]
+
+
+@dataclass(slots=True)
+class PageItems:
+    """One page after transformation: valid items, delete markers and rejects, each as JSON."""
+
+    items: list[dict[str, Any]] = field(default_factory=list)
+    deletions: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+
+    def errors(self) -> list[str]:
+        return [f"{r['where']}: {r['reason']}" for r in self.rejected] + self.duplicates
+
+
+def page_items(results: Iterable[AnyPivotItem | Deletion | Rejected]) -> PageItems:
+    """Sort a connector's output: the last mention of an object wins (a push batch may carry an object and
+    then its deletion), and an object that appears twice as an item is reported once as a duplicate."""
+    page = PageItems()
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    deleted: set[tuple[str, str]] = set()
+    for result in results:
+        if isinstance(result, Rejected):
+            page.rejected.append(result.to_json())
+            continue
+        key = (result.kind, result.external_id)
+        if key in latest and not isinstance(result, Deletion) and key not in deleted:
+            page.duplicates.append(
+                f"{result.kind} {result.external_id}: appears more than once; the last one is used"
+            )
+        latest.pop(key, None)  # re-inserted, so the page keeps the order of the last mentions
+        if isinstance(result, Deletion):
+            deleted.add(key)
+            latest[key] = result.to_json()
+        else:
+            deleted.discard(key)
+            latest[key] = result.model_dump(mode="json")
+    for key, value in latest.items():
+        (page.deletions if key in deleted else page.items).append(value)
+    return page
+
+
+@dataclass(slots=True)
+class RunItems:
+    """A run's items across its pages: the last page's version of each object, and the objects that
+    appeared on several pages."""
+
+    items: list[dict[str, Any]]
+    duplicates: list[str]
+
+
+def latest_items(pages: Iterable[Iterable[dict[str, Any]]]) -> RunItems:
+    """Merge pages in order; an object on several pages is imported once, as its last page has it."""
+    by_key: dict[tuple[str, str], dict[str, Any]] = {}
+    duplicates: list[str] = []
+    for page in pages:
+        for item in page:
+            key = (item["kind"], item["external_id"])
+            if key in by_key:
+                duplicates.append(f"{key[0]} {key[1]}: appears on several pages; the last one is used")
+            by_key[key] = item
+    return RunItems(list(by_key.values()), duplicates)
+
+
+def asset_index(items: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, str]]:
+    """external_id → type and qualifiedName of the run's assets: lineage and relationships resolve
+    same-catalog references with it."""
+    return {
+        item["external_id"]: {"type_name": item["type_name"], "qualified_name": item["qualified_name"]}
+        for item in items
+        if item["kind"] == "asset"
+    }
+
+
+def _names_object(record: Mapping[str, Any]) -> bool:
+    return bool(record.get("external_id") and record.get("kind"))
+
+
+def invalid_records(
+    rejected: Iterable[Mapping[str, Any]], failures: Iterable[OrderFailure]
+) -> list[dict[str, Any]]:
+    """Records whose sync state should say Failed: rejected ones that name their object, and the terms
+    that cannot be ordered (parent cycles)."""
+    invalid = [
+        {"external_id": r["external_id"], "kind": r["kind"], "reason": r["reason"]}
+        for r in rejected
+        if _names_object(r)
+    ]
+    invalid += [{"external_id": f.external_id, "kind": "glossary_term", "reason": f.reason} for f in failures]
+    return invalid
+
+
+def unattributed(rejected: Iterable[Mapping[str, Any]]) -> int:
+    """Rejected records that name no object: what they describe would look deleted (holds the run)."""
+    return sum(1 for record in rejected if not _names_object(record))
