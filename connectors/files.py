@@ -140,7 +140,7 @@ class Snapshot:
             check_unchanged(entry)
 
 
-def file_set(config: FileSourceConfig, base_dir: Path, staged: Any = None) -> Snapshot:
+def file_set(config: FileSourceConfig, base_dir: Path, staged: dict[str, Any] | None = None) -> Snapshot:
     """The run's files: its ``staged`` snapshot (JSON), or, when none is given (the snapshot step itself,
     ad hoc reads), ``config.files`` resolved now."""
     if staged is not None:
