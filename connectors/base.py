@@ -1,13 +1,17 @@
-"""The connector contract: what every source catalog implements, and the report it fills.
+"""The connector contract: what every source catalog implements, and the counters it reports.
 
-A connector is built from its catalog's configuration and offers three pure-ish steps the sync composes:
+A connector is a ``Connector[ItsConfig]``, built from its catalog's entry and that entry's ``source:``
+settings already validated into ``ItsConfig`` (a ``ConnectorConfig``, declared once as the type argument).
+It offers steps the sync composes:
 
 - ``snapshot() -> JSON | None``: the source's state at the run's start (file connectors: the file set), taken
   once per run, staged, and passed to every ``extract`` of the run; ``None`` for sources without one;
 - ``extract(cursor, snapshot=...) -> Page``: pull one page of raw records (plain JSON values) and the next
   cursor;
-- ``transform(records) -> Iterator[AnyPivotItem | Rejected]``: turn raw records into pivot items; a record
-  that cannot become a valid item yields ``Rejected`` (where it came from and why) and the rest go on;
+- ``transform(records) -> Iterator[AnyPivotItem | Rejected | Deletion]``: turn raw records into pivot items
+  (the connector's ``map_records``, counted); a record that cannot become a valid item yields ``Rejected``
+  (where it came from and why) and the rest go on. ``transform_page`` does the same for one page and returns
+  the page's counters (``ReportCounts``) with its results;
 - ``decode(body) -> list[records]`` (push catalogs only): turn one pushed event body into raw records.
 
 Raw records are staged between extract and transform (claim check), so they must be JSON-serialisable.
@@ -20,14 +24,25 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypeVar
 
 from config import CatalogConfig
 from pivot import AnyPivotItem
 
-__all__ = ["Connector", "ConnectorConfig", "ConnectorReport", "Deletion", "Page", "RawRecord", "Rejected"]
+__all__ = [
+    "Connector",
+    "ConnectorConfig",
+    "ConnectorReport",
+    "Deletion",
+    "Page",
+    "RawRecord",
+    "Rejected",
+    "ReportCounts",
+    "TransformedPage",
+]
 
 RawRecord = dict[str, Any]
 
@@ -36,6 +51,10 @@ class ConnectorConfig(BaseModel):
     """Base of every connector's ``source:`` settings model: strict, so a typo fails at start."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+ConfigT_co = TypeVar("ConfigT_co", bound=ConnectorConfig, covariant=True, default=ConnectorConfig)
+"""A connector's settings model; plain ``Connector`` means any connector."""
 
 
 @dataclass(frozen=True)
@@ -70,9 +89,53 @@ class Deletion:
         return asdict(self)
 
 
+class ReportCounts(BaseModel):
+    """The counters of one transformed page (or a sum of them): JSON in durable outputs, summed with ``+``.
+
+    >>> (ReportCounts(records_read=2, ignored={"x": 1}) + ReportCounts(ignored={"x": 2})).ignored
+    {'x': 3}
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    records_read: int = Field(default=0, description="Raw records transformed.")
+    items_produced: dict[str, int] = Field(default_factory=dict, description="Pivot items made, per kind.")
+    rejected: int = Field(default=0, description="Records (or objects) rejected, each with where and why.")
+    ignored: dict[str, int] = Field(
+        default_factory=dict, description="What the source had that the connector does not map, per what."
+    )
+
+    def __add__(self, other: ReportCounts) -> ReportCounts:
+        return ReportCounts(
+            records_read=self.records_read + other.records_read,
+            items_produced=_add(self.items_produced, other.items_produced),
+            rejected=self.rejected + other.rejected,
+            ignored=_add(self.ignored, other.ignored),
+        )
+
+
+def _add(a: dict[str, int], b: dict[str, int], sign: int = 1) -> dict[str, int]:
+    out = dict(a)
+    for key, n in b.items():
+        out[key] = out.get(key, 0) + sign * n
+    return {key: n for key, n in out.items() if n}
+
+
+@dataclass(frozen=True)
+class TransformedPage:
+    """What ``transform_page`` returns: the page's results, in order, and its counters."""
+
+    results: list[AnyPivotItem | Rejected | Deletion]
+    report: ReportCounts
+
+
 @dataclass
 class ConnectorReport:
-    """Counters of one extract/transform pass: nothing is dropped without being counted here."""
+    """Running counters of one connector object: nothing is dropped without being counted here.
+
+    ``transform`` counts records, items and rejections; a connector counts what it does not map with
+    ``count_ignored``.
+    """
 
     records_read: int = 0
     items_produced: dict[str, int] = field(default_factory=dict)
@@ -86,12 +149,19 @@ class ConnectorReport:
         """Record something the source had that this connector does not map (e.g. an unknown aspect)."""
         self.ignored[what] = self.ignored.get(what, 0) + n
 
-    def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+    def counts(self) -> ReportCounts:
+        """The counters so far, frozen."""
+        return ReportCounts(
+            records_read=self.records_read,
+            items_produced=dict(self.items_produced),
+            rejected=self.rejected,
+            ignored=dict(self.ignored),
+        )
 
 
-class Connector(ABC):
-    """Base class of connectors. Subclasses set ``name`` and ``config_model`` and implement the steps.
+class Connector(ABC, Generic[ConfigT_co]):
+    """Base class of connectors: ``class MyConnector(Connector[MyConfig])`` sets ``name`` and implements
+    the steps; ``config_model`` (what the registry validates ``source:`` with) comes from the type argument.
 
     ``base_dir`` is where relative paths in the source settings are resolved (the catalogs file's folder).
     """
@@ -99,11 +169,25 @@ class Connector(ABC):
     name: ClassVar[str]
     config_model: ClassVar[type[ConnectorConfig]]
 
-    def __init__(self, catalog: CatalogConfig, *, base_dir: Path | None = None) -> None:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in cls.__dict__.get("__orig_bases__", ()):
+            origin = get_origin(base)
+            if isinstance(origin, type) and issubclass(origin, Connector):
+                for arg in get_args(base):
+                    if isinstance(arg, type) and issubclass(arg, ConnectorConfig):
+                        cls.config_model = arg
+
+    def __init__(self, catalog: CatalogConfig, config: ConfigT_co, *, base_dir: Path | None = None) -> None:
         self.catalog = catalog
+        self._config = config
         self.base_dir = base_dir or Path.cwd()
-        self.settings = self.config_model.model_validate(catalog.source)
         self.report = ConnectorReport()
+
+    @property
+    def config(self) -> ConfigT_co:
+        """The catalog's ``source:`` settings, validated."""
+        return self._config
 
     @property
     def uses_snapshot(self) -> bool:
@@ -119,8 +203,34 @@ class Connector(ABC):
         """Pull the page at ``cursor`` (``None`` = first page) of the run that took ``snapshot``."""
 
     @abstractmethod
+    def map_records(self, records: Sequence[RawRecord]) -> Iterator[AnyPivotItem | Rejected | Deletion]:
+        """Turn raw records into pivot items of this catalog, ``Rejected`` entries or ``Deletion``s (push);
+        count what is not mapped with ``self.report.count_ignored``."""
+
     def transform(self, records: Sequence[RawRecord]) -> Iterator[AnyPivotItem | Rejected | Deletion]:
-        """Turn raw records into pivot items of this catalog, ``Rejected`` entries or ``Deletion``s (push)."""
+        """``map_records``, counted in ``self.report`` (records, items per kind, rejections)."""
+        self.report.records_read += len(records)
+        for result in self.map_records(records):
+            if isinstance(result, Rejected):
+                self.report.rejected += 1
+            elif not isinstance(result, Deletion):
+                self.report.count_item(result.kind)
+            yield result
+
+    def transform_page(self, records: Sequence[RawRecord]) -> TransformedPage:
+        """Transform one page; its ``report`` holds this page's counters only (sum them for a run)."""
+        before = self.report.counts()
+        results = list(self.transform(records))
+        after = self.report.counts()
+        return TransformedPage(
+            results=results,
+            report=ReportCounts(
+                records_read=after.records_read - before.records_read,
+                items_produced=_add(after.items_produced, before.items_produced, -1),
+                rejected=after.rejected - before.rejected,
+                ignored=_add(after.ignored, before.ignored, -1),
+            ),
+        )
 
     def decode(self, body: bytes) -> list[RawRecord]:
         """Turn one pushed event body into raw records (push catalogs only)."""

@@ -1,6 +1,8 @@
 """The file source shared by file-based connectors: a run reads its files *whole* or fails, and a record it
 cannot decode is rejected alone.
 
+- ``FileSourceConfig`` holds the settings every file connector shares (``files``, ``allow_empty``, limits);
+  ``file_set(config, base_dir, staged)`` is the one place a connector gets its run's files from.
 - ``take_snapshot`` resolves the configured paths/globs once, at the run's start: each file's path, size,
   mtime_ns and identity (device, inode). A pattern matching nothing, a missing path, a dangling symlink, a
   directory or other non-regular file, an unreadable file → ``SourceIncomplete`` naming it (``allow_empty``
@@ -26,7 +28,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from connectors.base import ConnectorConfig
 from connectors.registry import ConnectorError
@@ -46,6 +48,7 @@ __all__ = [
     "TooDeep",
     "check_unchanged",
     "decode_line",
+    "file_set",
     "loads_bounded",
     "open_checked",
     "read_lines",
@@ -72,8 +75,12 @@ class TooDeep(ValueError):
 
 
 class FileSourceConfig(ConnectorConfig):
-    """Settings every file-based connector shares (mixed into its ``source:`` model)."""
+    """Settings every file-based connector shares (its ``source:`` model extends this one).
 
+    A connector that needs files redeclares ``files`` as required (``Field(min_length=1)``).
+    """
+
+    files: list[str] = Field(default_factory=list, description="Paths or glob patterns of the source files.")
     allow_empty: bool = Field(
         default=False,
         description="Accept a pattern that matches no file and an empty file set (otherwise the run fails).",
@@ -90,6 +97,13 @@ class FileSourceConfig(ConnectorConfig):
         le=500,
         description="Deepest JSON nesting accepted; deeper records are rejected.",
     )
+
+    @field_validator("files")
+    @classmethod
+    def _not_blank(cls, value: list[str]) -> list[str]:
+        if any(not pattern.strip() for pattern in value):
+            raise ValueError("patterns must not be blank")
+        return value
 
 
 @dataclass(frozen=True)
@@ -119,6 +133,19 @@ class Snapshot:
             return cls(files=tuple(SnapshotFile(**f) for f in value["files"]))
         except (KeyError, TypeError) as exc:
             raise ValueError(f"invalid file snapshot: {exc}") from exc
+
+    def check_unchanged(self) -> None:
+        """Raise ``SourceIncomplete`` unless every file is still the snapshotted one."""
+        for entry in self.files:
+            check_unchanged(entry)
+
+
+def file_set(config: FileSourceConfig, base_dir: Path, staged: dict[str, Any] | None = None) -> Snapshot:
+    """The run's files: its ``staged`` snapshot (JSON), or, when none is given (the snapshot step itself,
+    ad hoc reads), ``config.files`` resolved now."""
+    if staged is not None:
+        return Snapshot.from_json(staged)
+    return take_snapshot(config.files, base_dir, allow_empty=config.allow_empty)
 
 
 def _display(path: Path, base_dir: Path) -> str:

@@ -1,6 +1,7 @@
 """The connector registry: connector name → class, loaded lazily so a broken connector only breaks itself.
 
-Unknown names and connectors whose import fails raise ``ConnectorError`` naming the catalog and the fix.
+Unknown names and connectors whose import fails raise ``ConnectorError`` naming the catalog and the fix;
+``build_connector`` validates the catalog's ``source:`` settings with the connector's ``config_model``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import inspect
 from pathlib import Path
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from config import CatalogConfig
 from connectors.base import Connector
@@ -45,6 +47,8 @@ def connector_class(name: str) -> type[Connector]:
     cls = getattr(module, class_name)
     if not (inspect.isclass(cls) and issubclass(cls, Connector)) or inspect.isabstract(cls):
         raise ConnectorError(f"connector {name!r}: {target} is not a concrete Connector subclass")
+    if getattr(cls, "config_model", None) is None:
+        raise ConnectorError(f"connector {name!r}: {target} names no config type (Connector[ItsConfig])")
     return cls
 
 
@@ -57,21 +61,23 @@ def build_connector(
     """
     cls = connector_class(catalog.connector)
     try:
-        return cls(catalog, base_dir=base_dir)
+        config = cls.config_model.model_validate(catalog.source)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"source.{'.'.join(str(part) for part in error['loc'])}: {_short(error)}"
-            for error in exc.errors()
-        )
+        problems = "; ".join(f"{_field(error)}: {_short(error)}" for error in exc.errors())
         raise ConnectorError(f"{file}: catalog {catalog.name!r}: {problems}") from None
-    except ValueError as exc:
-        raise ConnectorError(f"{file}: catalog {catalog.name!r}: source: {exc}") from exc
+    return cls(catalog, config, base_dir=base_dir)
 
 
-def _short(error: object) -> str:
-    assert isinstance(error, dict)
+def _field(error: ErrorDetails) -> str:
+    """``source.<path>`` of the setting at fault; ``source`` for a rule across settings."""
+    return ".".join(["source", *(str(part) for part in error["loc"])])
+
+
+def _short(error: ErrorDetails) -> str:
     if error["type"] == "extra_forbidden":
         return "unknown setting"
     if error["type"] == "missing":
         return "required"
-    return str(error["msg"])
+    if error["type"] == "value_error":  # a validator's own message, without pydantic's "Value error, "
+        return str(error.get("ctx", {}).get("error", error["msg"]))
+    return error["msg"]

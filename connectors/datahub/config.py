@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from connectors.files import FileSourceConfig
 
@@ -14,7 +14,8 @@ __all__ = ["DataHubConfig"]
 class DataHubConfig(FileSourceConfig):
     """Either ``files`` (MCE/MCP JSON files) or ``graphql_url`` + ``token_setting`` (pull over GraphQL).
 
-    ``allow_empty``, ``max_record_bytes`` and ``max_depth`` (shared file-source settings) apply to files.
+    ``files`` and the other shared file-source settings (``allow_empty``, ``max_record_bytes``, ``max_depth``)
+    come from ``FileSourceConfig``.
 
     A push catalog (``mode: push``) needs neither: its events carry MCP/MCL JSON.
 
@@ -62,13 +63,6 @@ class DataHubConfig(FileSourceConfig):
         pattern=r"^[A-Za-z0-9_.]*$",
         description="Prefix of the Purview classification name made from a tag (tag 'pii' → DATAHUB.pii).",
     )
-
-    @field_validator("files")
-    @classmethod
-    def _not_blank(cls, value: list[str]) -> list[str]:
-        if any(not pattern.strip() for pattern in value):
-            raise ValueError("files: patterns must not be blank")
-        return value
 
     @model_validator(mode="after")
     def _one_source(self) -> Self:

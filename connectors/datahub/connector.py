@@ -22,14 +22,14 @@ from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 from config.secrets import resolve_secret
-from connectors.base import Connector, ConnectorConfig, Deletion, Page, RawRecord, Rejected
+from connectors.base import Connector, Deletion, Page, RawRecord, Rejected
 from connectors.datahub.common import MappingContext
 from connectors.datahub.config import DataHubConfig
 from connectors.datahub.events import decode_event, event_urns, merge_events
 from connectors.datahub.files import cached_index, read_units
 from connectors.datahub.graphql import DataHubError, GraphQLClient
 from connectors.datahub.transform import transform_entities
-from connectors.files import Snapshot, SourceIncomplete, check_unchanged, take_snapshot
+from connectors.files import Snapshot, SourceIncomplete, file_set
 from pivot import AnyPivotItem
 
 __all__ = ["DataHubConnector"]
@@ -37,20 +37,13 @@ __all__ = ["DataHubConnector"]
 _GRAPHQL_CURSOR = "scroll:"
 
 
-class DataHubConnector(Connector):
+class DataHubConnector(Connector[DataHubConfig]):
     """DataHub metadata from MCE/MCP files, a GraphQL endpoint, or pushed MCP/MCL events.
 
     >>> # catalogs.yaml: {name: dh, connector: datahub, schedule: null, source: {files: ["dh/*.json"]}}
     """
 
     name: ClassVar[str] = "datahub"
-    config_model: ClassVar[type[ConnectorConfig]] = DataHubConfig
-
-    @property
-    def config(self) -> DataHubConfig:
-        settings = self.settings
-        assert isinstance(settings, DataHubConfig)
-        return settings
 
     def context(self) -> MappingContext:
         config = self.config
@@ -72,8 +65,7 @@ class DataHubConnector(Connector):
         """The run's file set (files source only); raises ``SourceIncomplete`` naming what is not readable."""
         if not self.uses_snapshot:
             return None
-        config = self.config
-        return take_snapshot(config.files, self.base_dir, allow_empty=config.allow_empty).to_json()
+        return file_set(self.config, self.base_dir).to_json()
 
     def extract(self, cursor: str | None, *, snapshot: dict[str, Any] | None = None) -> Page:
         if self.config.pulls_graphql:
@@ -82,19 +74,16 @@ class DataHubConnector(Connector):
             raise ValueError(
                 f"catalog {self.catalog.name!r}: datahub source has neither files nor graphql_url"
             )
-        files = Snapshot.from_json(snapshot if snapshot is not None else self.snapshot())
+        config = self.config
+        files = file_set(config, self.base_dir, snapshot)
         digest = _digest(files)
         start = _parse_file_cursor(cursor, digest)
-        for entry in files.files:  # fail fast, before the (cached) index could be reused for changed files
-            check_unchanged(entry)
-        config = self.config
+        files.check_unchanged()  # fail fast, before the (cached) index could be reused for changed files
         index = cached_index(
             list(files.files), max_record=config.max_record_bytes, max_depth=config.max_depth
         )
         records = read_units(index, start, config.page_size)
-        for entry in files.files:
-            check_unchanged(entry)
-        self.report.records_read += len(records)
+        files.check_unchanged()
         end = start + len(records)
         return Page(records=records, next_cursor=f"{end}@{digest}" if end < len(index.units) else None)
 
@@ -117,7 +106,6 @@ class DataHubConnector(Connector):
         page = self.graphql_client().scroll(
             types=config.entity_types, query=config.query, count=config.page_size, scroll_id=scroll_id
         )
-        self.report.records_read += len(page.records)
         seen += len(page.records)
         total = page.total if total is None else total  # the total at the scroll's start is the contract
         if page.next_scroll_id is None:
@@ -136,19 +124,14 @@ class DataHubConnector(Connector):
         """One pushed MCP/MCL (or MCE) JSON message → event records (one per URN it touches)."""
         return decode_event(body)
 
-    def transform(self, records: Sequence[RawRecord]) -> Iterator[AnyPivotItem | Rejected | Deletion]:
+    def map_records(self, records: Sequence[RawRecord]) -> Iterator[AnyPivotItem | Rejected | Deletion]:
         """Entity records → items. Event records of a batch are first merged per URN, on top of the entity's
         current state read from DataHub when ``graphql_url`` is configured."""
         urns = event_urns(records)
         if urns:
             base = self.graphql_client().fetch_entities(urns) if self.config.pulls_graphql else None
             records = merge_events(records, base)
-        for result in transform_entities(records, self.context()):
-            if isinstance(result, Rejected):
-                self.report.rejected += 1
-            elif not isinstance(result, Deletion):
-                self.report.count_item(result.kind)
-            yield result
+        yield from transform_entities(records, self.context())
 
 
 def _digest(snapshot: Snapshot) -> str:

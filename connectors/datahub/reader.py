@@ -39,12 +39,10 @@ from connectors.files import (
 )
 from connectors.files import scan_container as _scan
 
-__all__ = ["BrokenValue", "FileValue", "iter_values", "read_value_at"]
+__all__ = ["BrokenValue", "FileValue", "iter_values"]
 
 CHUNK = 1 << 20
 """Bytes read at a time."""
-MAX_RECORD = MAX_RECORD_BYTES
-"""A single record larger than this is reported as broken instead of growing the buffer further."""
 
 _WS = re.compile(r"[\s,\ufeff]*")
 _DECODER = json.JSONDecoder()
@@ -150,14 +148,13 @@ def iter_values(
     offset: int = 0,
     line: int = 1,
     number: int = 0,
-    max_record: int | None = None,
+    max_record: int = MAX_RECORD_BYTES,
     max_depth: int = MAX_DEPTH,
 ) -> Iterator[FileValue | BrokenValue]:
     """Yield the records of ``source`` from byte ``offset`` (at ``line``; ``number`` records already read).
 
     A ``SnapshotFile`` is opened checked against its snapshot and read up to its snapshot size only.
     """
-    limit = MAX_RECORD if max_record is None else max_record
     if isinstance(source, SnapshotFile):
         handle, size, name = open_checked(source), source.size, source.name
     else:
@@ -182,7 +179,7 @@ def iter_values(
             buffer.advance(buffer.pos)
             number += 1
             here_offset, here_line = buffer.base_offset, buffer.base_line
-            result = _decode_one(buffer, limit, max_depth, indent)
+            result = _decode_one(buffer, max_record, max_depth, indent)
             if isinstance(result, _Skip):
                 urn = _broken_urn(buffer.text[buffer.pos : min(result.end, buffer.pos + _NAME_LIMIT)])
                 yield BrokenValue(result.reason, here_offset, here_line, number, urn)
@@ -217,15 +214,6 @@ def _check_not_cut(buffer: _Buffer, name: str, *, array: bool, record: int, line
         raise SourceIncomplete(f"{name}: the JSON array is cut short (no closing ']' after record {record})")
     if not array and buffer.last_byte != b"\n":
         raise SourceIncomplete(f"{name}: cut short inside record {record} (line {line}): no final newline")
-
-
-def read_value_at(path: Path, offset: int) -> Any:
-    """The record starting at byte ``offset`` (an offset ``iter_values`` reported)."""
-    for found in iter_values(path, offset=offset, number=0):
-        if isinstance(found, BrokenValue):
-            raise ValueError(found.reason)
-        return found.value
-    raise ValueError(f"no record at byte {offset}")
 
 
 def _indent_of(buffer: _Buffer) -> int:

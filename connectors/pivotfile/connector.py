@@ -15,20 +15,18 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from connectors.base import Connector, ConnectorConfig, Deletion, Page, RawRecord, Rejected
+from connectors.base import Connector, Deletion, Page, RawRecord, Rejected
 from connectors.files import (
     NOT_UNICODE,
     BadLine,
     FilePosition,
     FileSourceConfig,
-    Snapshot,
     TooDeep,
-    check_unchanged,
+    file_set,
     loads_bounded,
     read_lines,
-    take_snapshot,
     unencodable,
 )
 from pivot import ITEM_KINDS, AnyPivotItem, LineError, iter_jsonl
@@ -42,28 +40,14 @@ class PivotFileConfig(FileSourceConfig):
     files: list[str] = Field(min_length=1, description="Paths or glob patterns of pivot JSON-lines files.")
     page_size: int = Field(default=1000, ge=1, le=100_000, description="Lines per extracted page.")
 
-    @field_validator("files")
-    @classmethod
-    def _not_blank(cls, value: list[str]) -> list[str]:
-        if any(not pattern.strip() for pattern in value):
-            raise ValueError("files: patterns must not be blank")
-        return value
 
-
-class PivotFileConnector(Connector):
+class PivotFileConnector(Connector[PivotFileConfig]):
     """Pivot JSON-lines files.
 
     >>> # catalogs.yaml: {name: sales, connector: pivotfile, schedule: null, source: {files: ["x/*.jsonl"]}}
     """
 
     name: ClassVar[str] = "pivotfile"
-    config_model: ClassVar[type[ConnectorConfig]] = PivotFileConfig
-
-    @property
-    def config(self) -> PivotFileConfig:
-        settings = self.settings
-        assert isinstance(settings, PivotFileConfig)
-        return settings
 
     @property
     def uses_snapshot(self) -> bool:
@@ -71,13 +55,12 @@ class PivotFileConnector(Connector):
 
     def snapshot(self) -> dict[str, Any]:
         """The run's file set; raises ``SourceIncomplete`` naming a missing/unreadable/non-file path."""
-        config = self.config
-        return take_snapshot(config.files, self.base_dir, allow_empty=config.allow_empty).to_json()
+        return file_set(self.config, self.base_dir).to_json()
 
     def extract(self, cursor: str | None, *, snapshot: dict[str, Any] | None = None) -> Page:
         """The page at ``cursor`` of the run's ``snapshot`` (taken now when not given, e.g. ad hoc reads)."""
         config = self.config
-        files = Snapshot.from_json(snapshot if snapshot is not None else self.snapshot())
+        files = file_set(config, self.base_dir, snapshot)
         position = FilePosition.decode(cursor, files)
         records: list[RawRecord] = []
         while position.index < len(files.files) and len(records) < config.page_size:
@@ -110,9 +93,7 @@ class PivotFileConnector(Connector):
             )
         next_cursor = position.encode(files)
         if next_cursor is None:  # the last page: every file must still be the one the run started with
-            for entry in files.files:
-                check_unchanged(entry)
-        self.report.records_read += len(records)
+            files.check_unchanged()
         return Page(records=records, next_cursor=next_cursor)
 
     def decode(self, body: bytes) -> list[RawRecord]:
@@ -129,11 +110,10 @@ class PivotFileConnector(Connector):
         values = value if isinstance(value, list) else [value]
         return [_event_record(n, v) for n, v in enumerate(values, start=1)]
 
-    def transform(self, records: Sequence[RawRecord]) -> Iterator[AnyPivotItem | Rejected | Deletion]:
+    def map_records(self, records: Sequence[RawRecord]) -> Iterator[AnyPivotItem | Rejected | Deletion]:
         for record in records:
             where = f"{record['file']}:{record['line']}"
             if "error" in record:  # decoded (and rejected) by the file source
-                self.report.rejected += 1
                 kind = record.get("kind")
                 yield Rejected(
                     where=where,
@@ -148,7 +128,6 @@ class PivotFileConnector(Connector):
                 continue
             for parsed in iter_jsonl([record["text"]], source=str(record["file"])):
                 if isinstance(parsed, LineError):
-                    self.report.rejected += 1
                     yield Rejected(
                         where=where,
                         reason=parsed.message,
@@ -156,14 +135,12 @@ class PivotFileConnector(Connector):
                         kind=_kind_of(record["text"]),
                     )
                 elif parsed.catalog != self.catalog.name:
-                    self.report.rejected += 1
                     yield Rejected(
                         where=where,
                         reason=f"item belongs to catalog {parsed.catalog!r}, not {self.catalog.name!r}",
                         external_id=parsed.external_id,
                     )
                 else:
-                    self.report.count_item(parsed.kind)
                     yield parsed
 
 

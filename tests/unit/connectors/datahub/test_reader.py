@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from connectors.datahub import reader
-from connectors.datahub.reader import BrokenValue, FileValue, iter_values, read_value_at
+from connectors.datahub.reader import BrokenValue, FileValue, iter_values
 from connectors.files import SourceIncomplete
 
 from .conftest import EXAMPLES
+
+
+def read_value_at(path: Path, offset: int) -> Any:
+    """The record a reader started at ``offset`` finds first: offsets must point at record starts."""
+    found = next(iter_values(path, offset=offset))
+    assert isinstance(found, FileValue), found
+    return found.value
 
 
 def _records(n: int) -> list[dict[str, object]]:
