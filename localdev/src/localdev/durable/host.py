@@ -5,7 +5,7 @@ Example::
     from localdev.durable import DurableHost, ManualClock
 
     clock = ManualClock()
-    with DurableHost("tests/integration/durable/apps/chaining", clock=clock) as host:
+    with DurableHost("localdev/tests/durable_host/apps/patterns", clock=clock) as host:
         iid = host.start_new("chain", input={"n": 3})
         status = host.wait_for_completion(iid, timeout=10)
         assert status["runtimeStatus"] == "Completed"

@@ -1,4 +1,11 @@
-"""Run ``python -m localdev serve`` as a subprocess for tests (loopback, free port, bounded waits)."""
+"""A test helper: ``python -m localdev serve`` as a subprocess (loopback, free port, bounded waits).
+
+from localdev.durable.testing import ServeProcess
+
+serve = ServeProcess(app_dir, tmp_path / "data")
+status, body = serve.request("POST", "/api/orchestrators/hello")
+serve.stop()
+"""
 
 from __future__ import annotations
 
@@ -13,22 +20,33 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[3]
+__all__ = ["ServeProcess"]
 
 
 class ServeProcess:
-    """``python -m localdev serve --port 0`` with the ready line parsed; ``kill()`` sends SIGKILL."""
+    """``python -m localdev serve --port 0`` with its ready line parsed; ``kill()`` sends SIGKILL."""
 
     def __init__(
-        self, app_dir: Path, data_dir: Path, *, workers: int = 2, env: dict[str, str] | None = None
+        self,
+        app_dir: Path,
+        data_dir: Path,
+        *,
+        workers: int = 2,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
     ) -> None:
         command = [
             sys.executable, "-m", "localdev", "serve", "--app-dir", str(app_dir), "--port", "0",
             "--data-dir", str(data_dir), "--workers", str(workers), "--no-timers",
         ]  # fmt: skip
-        full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+        full_env = {**os.environ, **(env or {})}  # localdev is installed; the app comes from --app-dir
         self.proc = subprocess.Popen(
-            command, cwd=REPO, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+            command,
+            cwd=cwd or app_dir,
+            env=full_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
         )
         self.base_url = self._wait_ready(timeout=30)
 

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from localdev.purview import EmulatorServer, pyapacheatlas_client, running_emulator
-from tests.integration.purview_emulator.conftest import A, Http, table_with_columns
+from purview_emulator.conftest import A, Http, table_with_columns
 
 REPO = Path(__file__).resolve().parents[3]
 

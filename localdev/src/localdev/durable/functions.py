@@ -21,6 +21,7 @@ import azure.functions as func
 from azure.functions.durable_functions import ActivityTriggerConverter
 from azure.functions.meta import Datum
 
+from localdev.app import app_on_path
 from localdev.durable.errors import FunctionLoadError
 
 __all__ = ["AppFunction", "FunctionLoadError", "FunctionRegistry", "call_function", "load_app"]
@@ -132,17 +133,12 @@ def load_app(app_dir: str | Path) -> Any:
         raise FunctionLoadError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
-    entry = str(directory)
-    sys.path.insert(0, entry)
     try:
-        spec.loader.exec_module(module)
+        with app_on_path(directory):
+            spec.loader.exec_module(module)
     except Exception as exc:
         sys.modules.pop(module_name, None)
         raise FunctionLoadError(f"importing {path} failed: {type(exc).__name__}: {exc}") from exc
-    finally:
-        sys.path.remove(entry)
-        if entry not in sys.path:
-            sys.path.append(entry)
     return _find_app(module, path)
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.purview_emulator.conftest import A, D, Http, table_with_columns
+from purview_emulator.conftest import A, D, Http, table_with_columns
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from pyapacheatlas.core.util import AtlasException
 
 from localdev.purview import EmulatorServer
-from tests.integration.purview_emulator.conftest import A, D, Http, table_with_columns
+from purview_emulator.conftest import A, D, Http, table_with_columns
 
 
 def _error(exc: BaseException) -> str:

@@ -16,12 +16,12 @@ from typing import Any
 
 import requests
 
+from localdev.app import app_dir as find_app_dir
+from localdev.app import reset_app_caches
 from localdev.durable import DurableHost, HostServer
 from localdev.purview.server import EmulatorServer
 
-__all__ = ["APP_ROOT", "LocalApp", "RunFailed"]
-
-APP_ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["LocalApp", "RunFailed"]
 
 
 class RunFailed(Exception):
@@ -40,9 +40,13 @@ class LocalApp:
         emulator_options: dict[str, Any] | None = None,
         timer_triggers: bool = False,
         workers: int | None = None,
+        app_dir: str | Path | None = None,
     ) -> None:
+        self.app_dir = find_app_dir(app_dir)  # --app-dir, else $LOCALDEV_APP_DIR, else the current directory
         self.data_dir = Path(data_dir).resolve()
-        self.catalogs_file = Path(catalogs_file).resolve() if catalogs_file else APP_ROOT / "catalogs.yaml"
+        self.catalogs_file = (
+            Path(catalogs_file).resolve() if catalogs_file else self.app_dir / "catalogs.yaml"
+        )
         self.purview_endpoint = purview_endpoint
         self.emulator_options = emulator_options or {}
         self.timer_triggers = timer_triggers
@@ -82,10 +86,8 @@ class LocalApp:
             }
         )
         os.environ.pop("PURVIEW_ACCOUNT_NAME", None)
-        from activities import resources
-
-        resources.reset()
-        self.host = DurableHost(APP_ROOT, data_dir=self.data_dir / "durable", workers=self.workers)
+        reset_app_caches(self.app_dir)
+        self.host = DurableHost(self.app_dir, data_dir=self.data_dir / "durable", workers=self.workers)
         self.host.start()
         self.server = HostServer(self.host, timer_triggers=self.timer_triggers)
         self.server.start()
@@ -108,9 +110,7 @@ class LocalApp:
             else:
                 os.environ[key] = value
         self._saved_env.clear()
-        from activities import resources
-
-        resources.reset()
+        reset_app_caches(self.app_dir)
 
     def __enter__(self) -> LocalApp:
         return self.start()

@@ -8,7 +8,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
 from localdev.purview import EmulatorServer
-from tests.integration.purview_emulator.conftest import table_with_columns
+from purview_emulator.conftest import table_with_columns
 
 
 def test_entity_operations(datamap: Any) -> None:

@@ -9,7 +9,7 @@ from pyapacheatlas.core import AtlasClassification
 from pyapacheatlas.core.util import AtlasException
 
 from localdev.purview import EmulatorServer
-from tests.integration.purview_emulator.conftest import A, Http, table_with_columns
+from purview_emulator.conftest import A, Http, table_with_columns
 
 
 @pytest.fixture

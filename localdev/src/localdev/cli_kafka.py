@@ -12,13 +12,17 @@ import logging
 import signal
 import sys
 import threading
+from pathlib import Path
 
-from triggers.names import event_function_name
+from localdev.app import add_app_dir_argument, app_attr, app_dir
 
 __all__ = ["add_arguments", "events_function_name", "run"]
 
 
-events_function_name = event_function_name  # the catalog's Event Hub trigger
+def events_function_name(catalog: str, directory: Path | None = None) -> str:
+    """The catalog's Event Hub trigger, named by the app (``triggers.names``)."""
+    name: str = app_attr("triggers.names", "event_function_name", app_dir(directory))(catalog)
+    return name
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,13 +53,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="give up (exit 1, batch not committed) after this many failed deliveries (default: retry)",
     )
+    add_app_dir_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from localdev.kafka_bridge import KafkaBridge, http_delivery
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
-    function = args.function or events_function_name(args.catalog)
+    function = args.function or events_function_name(args.catalog, args.app_dir)
     bridge = KafkaBridge(
         args.bootstrap,
         args.topic,

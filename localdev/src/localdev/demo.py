@@ -16,8 +16,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from config import ConfigError, load_catalogs
-from connectors.registry import known_connectors
+from localdev.app import AppNotFound, add_app_dir_argument, app_attr, app_dir
 from localdev.session import LocalApp, RunFailed
 from localdev.sync_cli import _print_sync, sync_report
 
@@ -35,17 +34,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-wait", action="store_true", help="exit after the syncs instead of serving the page"
     )
+    add_app_dir_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        catalogs = load_catalogs(args.catalogs, known_connectors=known_connectors())
-    except ConfigError as exc:
+        root = app_dir(args.app_dir)
+    except AppNotFound as exc:
+        errors.print(f"[red]error[/red]: {exc}", highlight=False)
+        return 1
+    config_error = app_attr("config", "ConfigError", root)
+    known_connectors = app_attr("connectors.registry", "known_connectors", root)
+    try:
+        catalogs = app_attr("config", "load_catalogs", root)(
+            args.catalogs, known_connectors=known_connectors()
+        )
+    except config_error as exc:
         errors.print(f"[red]configuration error[/red]\n{exc}", highlight=False)
         return 1
     names = [c.name for c in catalogs.enabled() if c.pulls]
     status = 0
-    with LocalApp(data_dir=args.data_dir, catalogs_file=catalogs.file) as app:
+    with LocalApp(data_dir=args.data_dir, catalogs_file=catalogs.file, app_dir=root) as app:
         assert app.emulator is not None
         console.print(f"Purview emulator: {app.emulator.url}  ·  local Durable host: {app.base_url}")
         for name in names:

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from localdev.app import AppNotFound, add_app_dir_argument
 from localdev.durable.errors import FunctionLoadError
 from localdev.session import LocalApp, RunFailed
 
@@ -47,6 +48,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "--data-dir", type=Path, default=Path(".localdev"), help="state folder (default .localdev)"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    add_app_dir_argument(parser)
 
 
 def add_sync_arguments(parser: argparse.ArgumentParser) -> None:
@@ -100,7 +102,10 @@ def sync_report(output: dict[str, Any]) -> dict[str, Any]:
 
 def _app(args: argparse.Namespace) -> LocalApp:
     return LocalApp(
-        data_dir=args.data_dir, catalogs_file=args.catalogs, purview_endpoint=args.purview_endpoint
+        data_dir=args.data_dir,
+        catalogs_file=args.catalogs,
+        purview_endpoint=args.purview_endpoint,
+        app_dir=getattr(args, "app_dir", None),
     )
 
 
@@ -112,7 +117,11 @@ def _run(args: argparse.Namespace, label: str, path: str, params: dict[str, str]
                 status = _with_progress(app, args.catalog, params)
             else:
                 status = app.start_and_wait(path, params=params)
-    except (RunFailed, FunctionLoadError) as exc:  # a bad setting or catalogs file: its message, no traceback
+    except (
+        AppNotFound,
+        RunFailed,
+        FunctionLoadError,
+    ) as exc:  # a bad setting or catalogs file: its message, no traceback
         errors.print(f"[red]error[/red]: {exc}", highlight=False)
         return None
     if status["runtimeStatus"] != "Completed":

@@ -1,7 +1,7 @@
 """Fixtures for driving the Purview emulator: one server per session, reset before every test.
 
 Reusable elsewhere (gateway, e2e): re-export the fixtures from another conftest
-(``from tests.integration.purview_emulator.conftest import emulator_session, emulator, atlas_client``) or use
+(``from purview_emulator.conftest import emulator_session, emulator, atlas_client``) or use
 ``localdev.purview.testing.running_emulator`` directly.
 """
 

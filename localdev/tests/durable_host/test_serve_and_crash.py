@@ -9,9 +9,9 @@ import pytest
 
 from localdev.durable import DurableHost
 from localdev.durable.history import EventType
+from localdev.durable.testing import ServeProcess
 
 from .conftest import APPS, PATTERNS, of_kind
-from .serve_process import ServeProcess
 
 
 def test_serve_runs_http_triggers_and_management_api(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.integration.purview_emulator.conftest import A, Http, table_with_columns
+from purview_emulator.conftest import A, Http, table_with_columns
 
 
 def test_browse_pages(atlas_client: Any, http: Http) -> None:

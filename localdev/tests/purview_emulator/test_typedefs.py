@@ -14,7 +14,7 @@ from pyapacheatlas.core.typedef import (
 )
 from pyapacheatlas.core.util import AtlasException
 
-from tests.integration.purview_emulator.conftest import A, D, Http
+from purview_emulator.conftest import A, D, Http
 
 
 def _custom_types() -> tuple[EntityTypeDef, EntityTypeDef, RelationshipTypeDef]:
