@@ -23,6 +23,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "cleanup": ("localdev.cli_cleanup", "run one deletion pass now"),
     "demo": ("localdev.demo", "run the demo: emulator + local host + bundled demo catalogs"),
     "kafka-bridge": ("localdev.cli_kafka", "feed a Kafka topic into a push catalog of a running local host"),
+    "package": ("localdev.package", "build the app's deployable zip (the app alone, per .funcignore)"),
 }
 
 
