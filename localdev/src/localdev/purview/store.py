@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Store", "dumps", "loads"]
+__all__ = ["Store", "chunks", "dumps", "loads"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entities (
@@ -47,6 +47,11 @@ CREATE TABLE IF NOT EXISTS collections (name TEXT PRIMARY KEY, parent TEXT, body
 """
 
 TABLES = ("entities", "relationships", "typedefs", "collections")
+
+
+def chunks(items: list[str], size: int = 500) -> list[list[str]]:
+    """``items`` in parts small enough for one ``IN (...)`` list (SQLite bounds the parameters)."""
+    return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
 
 
 def dumps(value: Any) -> str:

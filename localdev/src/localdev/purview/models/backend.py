@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from localdev.purview.models.collections import Collections
 from localdev.purview.models.entities import Entities
+from localdev.purview.models.entity_rows import EntityRows
 from localdev.purview.models.glossary import Glossary
+from localdev.purview.models.options import Options
 from localdev.purview.models.relationships import Relationships
 from localdev.purview.models.search import Search
 from localdev.purview.models.typedefs import TypeRegistry
@@ -23,30 +24,26 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-@dataclass
-class Options:
-    """Behaviour switches where Purview's exact behaviour is unverified or a quirk."""
-
-    account_name: str = "emulator"
-    hard_delete: bool = False
-    bulk_classifications_new_only: bool = True
-    strict_attributes: bool = False
-    default_glossary: bool = False  # classic Purview accounts start with a glossary named "Glossary"
-
-
 class Backend:
-    """All state of one emulated Purview account. Thread-safe through ``lock`` (callers take it)."""
+    """All state of one emulated Purview account. Thread-safe through ``lock`` (callers take it).
+
+    It composes the models, each given only its collaborators, in the one order their needs allow:
+    store <- types <- entity rows <- relationships <- collections <- entities; glossary and search on top.
+    """
 
     def __init__(self, data_dir: str | Path | None = None, *, options: Options | None = None) -> None:
         self.lock = threading.RLock()
         self.options = options or Options()
         self.store = Store(data_dir)
         self.types = TypeRegistry(self.store)
-        self.relations = Relationships(self)
-        self.entities = Entities(self)
-        self.glossary = Glossary(self)
-        self.collections = Collections(self)
-        self.search = Search(self)
+        rows = EntityRows(self.store, self.types)  # read-only: what the other models need of entities
+        self.relations = Relationships(self.store, self.types, rows, options=self.options)
+        self.collections = Collections(self.store, rows, options=self.options)
+        self.entities = Entities(
+            self.store, self.types, self.relations, self.collections, options=self.options
+        )
+        self.glossary = Glossary(self.store, rows, self.relations)
+        self.search = Search(self.store, self.types, rows, self.relations)
         self._seed_state()
 
     def _seed_state(self) -> None:

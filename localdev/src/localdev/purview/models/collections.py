@@ -7,13 +7,12 @@ The root collection is named after the account. Limits from the Purview docs: at
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from localdev.purview.exceptions import AccountError, atlas
-from localdev.purview.store import dumps, loads
-
-if TYPE_CHECKING:
-    from localdev.purview.models.backend import Backend
+from localdev.purview.models.entity_rows import EntityRows
+from localdev.purview.models.options import Options
+from localdev.purview.store import Store, dumps, loads
 
 __all__ = ["Collections"]
 
@@ -29,12 +28,14 @@ def _iso(ts: int) -> str:
 class Collections:
     """Collection CRUD and entity moves."""
 
-    def __init__(self, backend: Backend) -> None:
-        self.b = backend
+    def __init__(self, store: Store, entities: EntityRows, *, options: Options) -> None:
+        self.store = store
+        self.entities = entities
+        self.options = options
 
     @property
     def root_name(self) -> str:
-        return self.b.options.account_name
+        return self.options.account_name
 
     def _body(self, name: str, friendly: str, parent: str | None, description: str | None, ts: int) -> Body:
         body: Body = {
@@ -60,13 +61,13 @@ class Collections:
         if self.get_or_none(self.root_name) is None:
             ts = 0
             body = self._body(self.root_name, self.root_name, None, "The root collection.", ts)
-            self.b.store.execute(
+            self.store.execute(
                 "INSERT INTO collections(name, parent, body) VALUES (?, ?, ?)",
                 (self.root_name, None, dumps(body)),
             )
 
     def get_or_none(self, name: str) -> Body | None:
-        row = self.b.store.execute("SELECT body FROM collections WHERE name = ?", (name.lower(),)).fetchone()
+        row = self.store.execute("SELECT body FROM collections WHERE name = ?", (name.lower(),)).fetchone()
         return loads(row[0]) if row else None
 
     def get(self, name: str) -> Body:
@@ -91,7 +92,7 @@ class Collections:
         return depth
 
     def page(self, skip: int = 0, top: int = 1000) -> tuple[list[Body], int]:
-        rows = self.b.store.execute("SELECT body FROM collections ORDER BY name").fetchall()
+        rows = self.store.execute("SELECT body FROM collections ORDER BY name").fetchall()
         bodies = [loads(r[0]) for r in rows]
         return bodies[skip : skip + top], len(bodies)
 
@@ -133,7 +134,7 @@ class Collections:
         body = self._body(key, friendly, parent, description, ts)
         if existing is not None:
             body["systemData"]["createdAt"] = existing["systemData"]["createdAt"]
-        self.b.store.execute(
+        self.store.execute(
             "INSERT OR REPLACE INTO collections(name, parent, body) VALUES (?, ?, ?)",
             (key, parent, dumps(body)),
         )
@@ -144,19 +145,19 @@ class Collections:
         self.get(key)
         if key == self.root_name:
             raise AccountError(400, "CannotDeleteRootCollection", "The root collection cannot be deleted.")
-        child = self.b.store.execute("SELECT 1 FROM collections WHERE parent = ? LIMIT 1", (key,)).fetchone()
+        child = self.store.execute("SELECT 1 FROM collections WHERE parent = ? LIMIT 1", (key,)).fetchone()
         if child is not None:
             raise AccountError(400, "CollectionHasChildren", f"Collection {name} has child collections.")
-        asset = self.b.store.execute(
+        asset = self.store.execute(
             "SELECT 1 FROM entities WHERE collection_id = ? AND status = 'ACTIVE' LIMIT 1", (key,)
         ).fetchone()
         if asset is not None:
             raise AccountError(400, "CollectionHasAssets", f"Collection {name} still holds assets.")
-        self.b.store.execute("DELETE FROM collections WHERE name = ?", (key,))
+        self.store.execute("DELETE FROM collections WHERE name = ?", (key,))
 
     def children(self, name: str) -> list[str]:
         self.get(name)
-        rows = self.b.store.execute(
+        rows = self.store.execute(
             "SELECT name FROM collections WHERE parent = ? ORDER BY name", (name.lower(),)
         )
         return [r[0] for r in rows]
@@ -177,7 +178,7 @@ class Collections:
         target = self.require(name)["name"]
         if not isinstance(guids, list):
             raise atlas("INVALID_PARAMETERS", "entityGuids")
-        bodies = self.b.entities.load([str(g) for g in guids])
+        bodies = self.entities.load([str(g) for g in guids])
         updated = []
         for g in guids:
             body = bodies.get(str(g))
@@ -186,9 +187,9 @@ class Collections:
             body["collectionId"] = target
             body["updateTime"] = ts
             body["version"] = int(body.get("version", 0)) + 1
-            self.b.store.execute(
+            self.store.execute(
                 "UPDATE entities SET collection_id = ?, body = ?, update_time = ? WHERE guid = ?",
                 (target, dumps(body), ts, body["guid"]),
             )
-            updated.append(self.b.entities.header(body))
+            updated.append(self.entities.header(body))
         return {"mutatedEntities": {"UPDATE": updated}} if updated else {}

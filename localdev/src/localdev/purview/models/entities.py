@@ -8,10 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from localdev.purview.exceptions import AtlasError, atlas
-from localdev.purview.models.entity_core import GLOSSARY_TYPES, is_placeholder
+from localdev.purview.models.collections import Collections
 from localdev.purview.models.entity_extras import EntityExtras
-from localdev.purview.models.typedefs import EntityInfo, RelEnd, check_value
-from localdev.purview.store import dumps
+from localdev.purview.models.entity_rows import GLOSSARY_TYPES, is_placeholder
+from localdev.purview.models.options import Options
+from localdev.purview.models.relationships import Relationships
+from localdev.purview.models.typedefs import EntityInfo, RelEnd, TypeRegistry, check_value
+from localdev.purview.store import Store, dumps
 
 __all__ = ["Entities"]
 
@@ -53,10 +56,22 @@ def _object_id_text(ref: Any) -> str:
 class Entities(EntityExtras):
     """The entity API: bulk/single upsert, reads by guid or unique attribute, deletes, classifications."""
 
+    def __init__(
+        self,
+        store: Store,
+        types: TypeRegistry,
+        relations: Relationships,
+        collections: Collections,
+        *,
+        options: Options,
+    ) -> None:
+        super().__init__(store, types, relations, options=options)
+        self.collections = collections
+
     # region upsert
     def upsert(self, entities: list[Any], referred: Any, *, collection_id: str | None, ts: int) -> Body:
         if collection_id is not None:
-            self.b.collections.require(collection_id)
+            self.collections.require(collection_id)
         raws = list(entities) + (list(referred.values()) if isinstance(referred, dict) else [])
         items = self._gather(raws)
         by_guid = {g: it for it in items for g in it.incoming}
@@ -79,13 +94,13 @@ class Entities(EntityExtras):
             for b in new_bodies
         ]
         try:
-            self.b.store.conn.executemany("INSERT OR REPLACE INTO entities VALUES (?,?,?,?,?,?,?,?)", rows)
+            self.store.conn.executemany("INSERT OR REPLACE INTO entities VALUES (?,?,?,?,?,?,?,?)", rows)
         except sqlite3.IntegrityError as exc:
             raise AtlasError(409, "ATLAS-409-00-003", f"failed to update entity: {exc}") from exc
         dropped: list[tuple[str, RelEnd]] = []
         for it in items:
             for end, targets in resolved[id(it)]:
-                _, children = self.b.relations.set_attribute(it.guid, end, targets, ts)
+                _, children = self.relations.set_attribute(it.guid, end, targets, ts)
                 dropped += [(c, end) for c in children]
         in_batch = {it.guid for it in items}
         orphans = [
@@ -112,11 +127,11 @@ class Entities(EntityExtras):
             if not isinstance(raw, dict):
                 raise atlas("BAD_REQUEST", "entity must be a JSON object")
             type_name = raw.get("typeName")
-            if not isinstance(type_name, str) or not self.b.types.is_entity_type(type_name):
+            if not isinstance(type_name, str) or not self.types.is_entity_type(type_name):
                 raise atlas("TYPE_NAME_INVALID", "ENTITY", type_name)
             if type_name in GLOSSARY_TYPES:
                 raise atlas("BAD_REQUEST", f"{type_name} instances are managed through the glossary API")
-            info = self.b.types.entity_info(type_name)
+            info = self.types.entity_info(type_name)
             plain: dict[str, Any] = {}
             rels: dict[str, Any] = {}
             for k, v in (raw.get("attributes") or {}).items():
@@ -164,7 +179,7 @@ class Entities(EntityExtras):
     def _merge(self, it: _Item, collection_id: str | None, ts: int) -> Body:
         if collection_id is None:  # the 2023-09-01 API also accepts AtlasEntity.collectionId
             own = next((r["collectionId"] for r in reversed(it.raws) if r.get("collectionId")), None)
-            collection_id = self.b.collections.require(str(own))["name"] if own else None
+            collection_id = self.collections.require(str(own))["name"] if own else None
         if it.existing is not None:
             body = dict(it.existing)  # freshly decoded from SQLite: a shallow copy is enough
             body["attributes"] = {**body.get("attributes", {}), **it.attributes}
@@ -185,7 +200,7 @@ class Entities(EntityExtras):
                 "version": 0,
                 "classifications": [],
                 "labels": [],
-                "collectionId": collection_id or self.b.collections.root_name,
+                "collectionId": collection_id or self.collections.root_name,
             }
         for raw in it.raws:
             for key in _DIRECT_FIELDS:
@@ -194,14 +209,14 @@ class Entities(EntityExtras):
         classes = [c for raw in it.raws for c in raw.get("classifications") or []]
         if classes:
             classes = self._check_classifications(classes, body)
-            if it.existing is None or not self.b.options.bulk_classifications_new_only:
+            if it.existing is None or not self.options.bulk_classifications_new_only:
                 body["classifications"] = [self._classification(c, it.guid) for c in classes]
         body["status"] = "ACTIVE"
         body["lastModifiedTS"] = str(body["version"] + 1)
         return body
 
     def _validate(self, items: list[_Item], bodies: list[Body]) -> None:
-        enums = self.b.types.enums()
+        enums = self.types.enums()
         for it, body in zip(items, bodies, strict=True):
             messages: list[str] = []
             attrs = body["attributes"]
@@ -209,7 +224,7 @@ class Entities(EntityExtras):
             for name in list(attrs):
                 adef = it.info.attributes.get(name)
                 if adef is None:
-                    if self.b.options.strict_attributes:
+                    if self.options.strict_attributes:
                         raise atlas("UNKNOWN_ATTRIBUTE", name, t)
                     del attrs[name]  # Atlas drops attributes its type does not define
                     continue
@@ -274,7 +289,7 @@ class Entities(EntityExtras):
             if end.rel_type == wanted:
                 return end
         head = self.header_rows([target]).get(target)
-        ancestors = self.b.types.ancestors(head["typeName"]) if head else set()
+        ancestors = self.types.ancestors(head["typeName"]) if head else set()
         for end in ends:
             if end.other_type in ancestors:
                 return end
@@ -284,7 +299,7 @@ class Entities(EntityExtras):
         other_end = RelEnd(
             end.rel_type, 2 if end.my_end == 1 else 1, end.other_name, "SET", False, "", "", "", False
         )
-        return bool(self.b.relations.of_end(child, other_end))
+        return bool(self.relations.of_end(child, other_end))
 
     # endregion
 
@@ -316,7 +331,7 @@ class Entities(EntityExtras):
         return self.get(self.require_unique(type_name, qn), **flags)
 
     def get_many_by_unique(self, type_name: str, qns: list[Any], **flags: bool) -> Body:
-        if not self.b.types.is_entity_type(type_name):
+        if not self.types.is_entity_type(type_name):
             raise atlas("TYPE_NAME_INVALID", "ENTITY", type_name)
         found = self.find_active_many([(type_name, q) for q in qns])
         guids = [found[(type_name, q)] for q in qns if (type_name, q) in found]

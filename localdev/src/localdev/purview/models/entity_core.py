@@ -1,100 +1,32 @@
-"""Entity rows: loading, rendering (with relationship attributes derived from both ends) and deletion."""
+"""Entities rendered (relationship attributes derived from both ends), looked up for the API, and deleted."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from localdev.purview.exceptions import atlas
-from localdev.purview.models.relationships import RelRow, chunks
-from localdev.purview.store import dumps, loads
-
-if TYPE_CHECKING:
-    from localdev.purview.models.backend import Backend
+from localdev.purview.models.entity_rows import GLOSSARY_TYPES, EntityRows, is_placeholder, object_id
+from localdev.purview.models.options import Options
+from localdev.purview.models.relationships import Relationships, RelRow
+from localdev.purview.models.typedefs import TypeRegistry
+from localdev.purview.store import Store, dumps
 
 __all__ = ["GLOSSARY_TYPES", "EntityCore", "is_placeholder"]
 
-GLOSSARY_TYPES = ("AtlasGlossary", "AtlasGlossaryTerm", "AtlasGlossaryCategory")
 Body = dict[str, Any]
 
 
-def is_placeholder(guid: str) -> bool:
-    return guid.startswith("-")
-
-
-def object_id(head: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "guid": head["guid"],
-        "typeName": head["typeName"],
-        "uniqueAttributes": {"qualifiedName": head["qualifiedName"]},
-    }
-
-
-class EntityCore:
+class EntityCore(EntityRows):
     """Reads, rendering and deletes; ``Entities`` adds upserts and the per-entity operations."""
 
-    def __init__(self, backend: Backend) -> None:
-        self.b = backend
+    def __init__(
+        self, store: Store, types: TypeRegistry, relations: Relationships, *, options: Options
+    ) -> None:
+        super().__init__(store, types)
+        self.relations = relations
+        self.options = options
 
-    # region reads
-    def header_rows(self, guids: list[str]) -> dict[str, dict[str, Any]]:
-        """guid -> {guid, typeName, qualifiedName, name, status} for the existing ones."""
-        out: dict[str, dict[str, Any]] = {}
-        for part in chunks(list(dict.fromkeys(guids))):
-            if not part:
-                continue
-            sql = (
-                "SELECT guid, type_name, qualified_name, name, status FROM entities "
-                f"WHERE guid IN ({','.join('?' * len(part))})"
-            )
-            for g, t, qn, name, status in self.b.store.execute(sql, part):
-                out[g] = {"guid": g, "typeName": t, "qualifiedName": qn, "name": name, "status": status}
-        return out
-
-    def load(self, guids: list[str]) -> dict[str, Body]:
-        out: dict[str, Body] = {}
-        for part in chunks(list(dict.fromkeys(guids))):
-            if not part:
-                continue
-            sql = f"SELECT guid, status, body FROM entities WHERE guid IN ({','.join('?' * len(part))})"
-            for g, status, body in self.b.store.execute(sql, part):
-                b = loads(body)
-                if b.get("typeName") in GLOSSARY_TYPES:
-                    b["_entityStatus"] = status  # glossary objects keep their own "status" field
-                else:
-                    b["status"] = status
-                out[g] = b
-        return out
-
-    def find_active(self, type_name: str, qualified_name: Any, *, subtypes: bool = True) -> str | None:
-        row = self.b.store.execute(
-            "SELECT guid FROM entities WHERE type_name = ? AND qualified_name = ? AND status = 'ACTIVE'",
-            (type_name, qualified_name),
-        ).fetchone()
-        if row is not None:
-            return str(row[0])
-        if not subtypes:
-            return None
-        for sub in sorted(self.b.types.subtypes(type_name) - {type_name}):
-            found = self.find_active(sub, qualified_name, subtypes=False)
-            if found:
-                return found
-        return None
-
-    def find_active_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
-        by_type: dict[str, list[str]] = {}
-        for t, qn in keys:
-            by_type.setdefault(t, []).append(qn)
-        out: dict[tuple[str, str], str] = {}
-        for t, qns in by_type.items():
-            for part in chunks(list(dict.fromkeys(qns))):
-                sql = (
-                    "SELECT qualified_name, guid FROM entities WHERE status = 'ACTIVE' AND type_name = ? "
-                    f"AND qualified_name IN ({','.join('?' * len(part))})"
-                )
-                for qn, g in self.b.store.execute(sql, (t, *part)):
-                    out[(t, qn)] = g
-        return out
-
+    # region lookups that answer the API's errors
     def require(self, guid: str) -> Body:
         body = self.load([guid]).get(guid)
         if body is None or body["status"] != "ACTIVE" or body["typeName"] in GLOSSARY_TYPES:
@@ -102,7 +34,7 @@ class EntityCore:
         return body
 
     def require_unique(self, type_name: str, qualified_name: Any) -> str:
-        if not self.b.types.is_entity_type(type_name):
+        if not self.types.is_entity_type(type_name):
             raise atlas("TYPE_NAME_INVALID", "ENTITY", type_name)
         guid = self.find_active(type_name, qualified_name)
         if guid is None:
@@ -114,42 +46,6 @@ class EntityCore:
     # endregion
 
     # region rendering
-    def header(self, body: Body) -> dict[str, Any]:
-        attrs = body.get("attributes") or {}
-        classes = [c.get("typeName") for c in body.get("classifications") or []]
-        return {
-            "typeName": body["typeName"],
-            "attributes": {"qualifiedName": attrs.get("qualifiedName")},
-            "lastModifiedTS": str(body.get("version", 0) + 1),
-            "guid": body["guid"],
-            "status": body.get("status", "ACTIVE"),
-            "displayText": attrs.get("name") or attrs.get("qualifiedName"),
-            "classificationNames": classes,
-            "meaningNames": [],
-            "meanings": [],
-            "isIncomplete": False,
-            "labels": list(body.get("labels") or []),
-        }
-
-    def headers(self, guids: list[str]) -> list[dict[str, Any]]:
-        bodies = self.load(guids)
-        return [self.header(self._as_entity(bodies[g])) for g in guids if g in bodies]
-
-    def _as_entity(self, body: Body) -> Body:
-        """Glossary objects are stored in their glossary-API shape; show them as entities."""
-        if body.get("typeName") not in GLOSSARY_TYPES or "attributes" in body:
-            return body
-        keys = ("qualifiedName", "name", "shortDescription", "longDescription", "abbreviation", "usage")
-        return {
-            "typeName": body["typeName"],
-            "guid": body["guid"],
-            "status": body.get("_entityStatus", "ACTIVE"),
-            "attributes": {k: body.get(k) for k in keys if k in body},
-            "createTime": body.get("createTime"),
-            "updateTime": body.get("updateTime"),
-            "version": body.get("version", 0),
-        }
-
     def render(
         self,
         bodies: list[Body],
@@ -159,7 +55,7 @@ class EntityCore:
         with_referred: bool = True,
     ) -> tuple[list[Body], dict[str, Body]]:
         guids = [b["guid"] for b in bodies]
-        rels: list[RelRow] = [] if ignore_relationships else self.b.relations.touching(guids)
+        rels: list[RelRow] = [] if ignore_relationships else self.relations.touching(guids)
         others = [g for r in rels for g in (r.end1, r.end2)]
         heads = self.header_rows(others)
         by_guid: dict[str, list[RelRow]] = {}
@@ -189,7 +85,7 @@ class EntityCore:
     def _attach_relationships(
         self, e: Body, rels: list[RelRow], heads: dict[str, dict[str, Any]]
     ) -> list[str]:
-        types = self.b.types
+        types = self.types
         if not types.is_entity_type(e["typeName"]):
             return []
         info = types.entity_info(e["typeName"])
@@ -247,8 +143,8 @@ class EntityCore:
     def _owned_children(self, guids: list[str]) -> list[str]:
         out: list[str] = []
         wanted = set(guids)
-        for r in self.b.relations.touching(guids):
-            d = self.b.types.get(r.type_name, "RELATIONSHIP")
+        for r in self.relations.touching(guids):
+            d = self.types.get(r.type_name, "RELATIONSHIP")
             if d is None or d.get("relationshipCategory") != "COMPOSITION":
                 continue
             if d["endDef1"].get("isContainer") and r.end1 in wanted:
@@ -272,16 +168,16 @@ class EntityCore:
         if not seen:
             return []
         bodies = self.load(seen)
-        self.b.relations.delete_for_entities(seen, ts)
-        if self.b.options.hard_delete:
-            self.b.store.conn.executemany("DELETE FROM entities WHERE guid = ?", [(g,) for g in seen])
+        self.relations.delete_for_entities(seen, ts)
+        if self.options.hard_delete:
+            self.store.conn.executemany("DELETE FROM entities WHERE guid = ?", [(g,) for g in seen])
         else:
             updates = []
             for g in seen:
                 body = bodies[g]
                 body.update(status="DELETED", updateTime=ts, version=int(body.get("version", 0)) + 1)
                 updates.append((ts, dumps(body), g))
-            self.b.store.conn.executemany(
+            self.store.conn.executemany(
                 "UPDATE entities SET status = 'DELETED', update_time = ?, body = ? WHERE guid = ?", updates
             )
         out = []

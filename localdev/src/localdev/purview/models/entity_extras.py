@@ -33,7 +33,7 @@ class EntityExtras(EntityCore):
         body["version"] = int(body.get("version", 0)) + 1
         body["lastModifiedTS"] = str(body["version"] + 1)
         attrs = body.get("attributes") or {}
-        self.b.store.execute(
+        self.store.execute(
             "UPDATE entities SET body = ?, update_time = ?, qualified_name = ?, name = ? WHERE guid = ?",
             (dumps(body), ts, attrs.get("qualifiedName"), attrs.get("name"), body["guid"]),
         )
@@ -42,7 +42,7 @@ class EntityExtras(EntityCore):
         """Typedef exists, the entity type is allowed (``entityTypes``), attributes valid (normalised)."""
         if not isinstance(classifications, list):
             raise atlas("BAD_REQUEST", "a list of classifications is required")
-        types = self.b.types
+        types = self.types
         out = []
         for c in classifications:
             name = c.get("typeName") if isinstance(c, dict) else None
@@ -69,13 +69,13 @@ class EntityExtras(EntityCore):
             raise atlas("BAD_REQUEST", "classification attributes must be an object")
         defs = {
             a["name"]: a
-            for n in self.b.types.ancestors(d["name"])
-            for a in (self.b.types.get(n) or {}).get("attributeDefs") or []
+            for n in self.types.ancestors(d["name"])
+            for a in (self.types.get(n) or {}).get("attributeDefs") or []
         }
         out: Body = {}
         messages = []
         for name, adef in defs.items():
-            ok, value = check_value(adef.get("typeName", "string"), given.get(name), self.b.types.enums())
+            ok, value = check_value(adef.get("typeName", "string"), given.get(name), self.types.enums())
             if not ok:
                 messages.append(f"{d['name']}.{name}: invalid value for type {adef.get('typeName')}")
             if value is None and not adef.get("isOptional", True):
@@ -108,7 +108,7 @@ class EntityExtras(EntityCore):
 
     def remove_classification(self, guid: str, name: str, ts: int) -> None:
         body = self.require(guid)
-        if self.b.types.get(name, "CLASSIFICATION") is None:
+        if self.types.get(name, "CLASSIFICATION") is None:
             raise atlas("CLASSIFICATION_NOT_FOUND", name)
         current = body.get("classifications") or []
         kept = [c for c in current if c["typeName"] != name]
@@ -172,7 +172,7 @@ class EntityExtras(EntityCore):
 
     def partial_update(self, guid: str, name: str, value: Any, ts: int) -> Body:
         body = self.require(guid)
-        info = self.b.types.entity_info(body["typeName"])
+        info = self.types.entity_info(body["typeName"])
         if name not in info.attributes:
             raise atlas("BAD_REQUEST", f"Invalid attribute {name} for partial update of {body['typeName']}")
         body.setdefault("attributes", {})[name] = value

@@ -8,15 +8,13 @@ A term's row keeps its glossary guid in the indexed ``collection_id`` column. De
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from localdev.purview.exceptions import atlas, term_hierarchy_missing
-from localdev.purview.models.relationships import RelRow
+from localdev.purview.models.entity_rows import EntityRows
+from localdev.purview.models.relationships import Relationships, RelRow
 from localdev.purview.models.typedefs import RelEnd
-from localdev.purview.store import dumps, loads
-
-if TYPE_CHECKING:
-    from localdev.purview.models.backend import Backend
+from localdev.purview.store import Store, dumps, loads
 
 __all__ = ["Glossary", "page"]
 
@@ -65,19 +63,21 @@ def page(items: list[Any], limit: Any, offset: Any, sort: Any = None, key: str =
 class Glossary:
     """Glossary and term operations."""
 
-    def __init__(self, backend: Backend) -> None:
-        self.b = backend
+    def __init__(self, store: Store, entities: EntityRows, relations: Relationships) -> None:
+        self.store = store
+        self.entities = entities
+        self.relations = relations
 
     # region storage
     def _row(self, guid: str, type_name: str) -> Body | None:
-        row = self.b.store.execute(
+        row = self.store.execute(
             "SELECT body FROM entities WHERE guid = ? AND type_name = ? AND status = 'ACTIVE'",
             (guid, type_name),
         ).fetchone()
         return loads(row[0]) if row else None
 
     def _write(self, body: Body, parent: str | None, ts: int) -> None:
-        self.b.store.execute(
+        self.store.execute(
             "INSERT OR REPLACE INTO entities VALUES (?,?,?,?,?,?,?,?)",
             (
                 body["guid"],
@@ -104,7 +104,7 @@ class Glossary:
         return body
 
     def _terms_of(self, glossary_guid: str) -> list[Body]:
-        rows = self.b.store.execute(
+        rows = self.store.execute(
             "SELECT body FROM entities WHERE collection_id = ? AND type_name = 'AtlasGlossaryTerm' "
             "AND status = 'ACTIVE' ORDER BY name",
             (glossary_guid,),
@@ -112,7 +112,7 @@ class Glossary:
         return [loads(r[0]) for r in rows]
 
     def all_glossaries(self) -> list[Body]:
-        rows = self.b.store.execute(
+        rows = self.store.execute(
             "SELECT body FROM entities WHERE type_name = 'AtlasGlossary' AND status = 'ACTIVE' ORDER BY name"
         )
         return [loads(r[0]) for r in rows]
@@ -136,7 +136,7 @@ class Glossary:
         name = payload.get("name") or payload.get("qualifiedName")
         if not name:
             raise atlas("GLOSSARY_QUALIFIED_NAME_CANT_BE_DERIVED")
-        if self.b.entities.find_active("AtlasGlossary", name, subtypes=False):
+        if self.entities.find_active("AtlasGlossary", name, subtypes=False):
             raise atlas("GLOSSARY_ALREADY_EXISTS", name)
         body = {
             k: payload[k]
@@ -186,8 +186,8 @@ class Glossary:
         for t in terms:
             self._refuse_if_assigned(t["guid"])
         for t in terms:
-            self.b.store.execute("DELETE FROM entities WHERE guid = ?", (t["guid"],))
-        self.b.store.execute("DELETE FROM entities WHERE guid = ?", (guid,))
+            self.store.execute("DELETE FROM entities WHERE guid = ?", (t["guid"],))
+        self.store.execute("DELETE FROM entities WHERE guid = ?", (guid,))
         del ts
 
     def glossary_terms(self, guid: str, limit: Any, offset: Any, sort: Any) -> list[Body]:
@@ -206,7 +206,7 @@ class Glossary:
 
     # region terms
     def _assignments(self, term_guid: str) -> list[RelRow]:
-        return self.b.relations.of_end(term_guid, _TERM_END)
+        return self.relations.of_end(term_guid, _TERM_END)
 
     def render_term(self, body: Body) -> Body:
         out = dict(body)
@@ -214,7 +214,7 @@ class Glossary:
         assigned = self.assigned_entities(body["guid"], -1, 0, None)
         if assigned:
             out["assignedEntities"] = assigned
-        children = self.b.store.execute(
+        children = self.store.execute(
             "SELECT guid, name FROM entities WHERE collection_id = ? AND type_name = 'AtlasGlossaryTerm' "
             "AND status = 'ACTIVE' AND body LIKE ?",
             (body["anchor"]["glossaryGuid"], f'%"parentTerm":{{"termGuid":"{body["guid"]}"%'),
@@ -254,7 +254,7 @@ class Glossary:
                 "displayText": parent["name"],
             }
         qualified_name = f"{prefix}{name}@{glossary['name']}"
-        clash = self.b.entities.find_active("AtlasGlossaryTerm", qualified_name, subtypes=False)
+        clash = self.entities.find_active("AtlasGlossaryTerm", qualified_name, subtypes=False)
         if clash and (old is None or clash != old["guid"]):
             raise atlas("GLOSSARY_TERM_ALREADY_EXISTS", qualified_name)
         body.update(
@@ -315,7 +315,7 @@ class Glossary:
     def delete_term(self, guid: str, ts: int) -> None:
         self._term(guid)
         self._refuse_if_assigned(guid)
-        self.b.store.execute("DELETE FROM entities WHERE guid = ?", (guid,))
+        self.store.execute("DELETE FROM entities WHERE guid = ?", (guid,))
         del ts
 
     # endregion
@@ -328,13 +328,13 @@ class Glossary:
         current = {r.end2 for r in self._assignments(term_guid)}
         for ref in related:
             guid = str((ref or {}).get("guid") or "")
-            head = self.b.entities.header_rows([guid]).get(guid)
+            head = self.entities.header_rows([guid]).get(guid)
             if head is None or head["status"] != "ACTIVE":
                 raise atlas("INSTANCE_GUID_NOT_FOUND", guid)
             if guid in current:
                 continue
             attrs = ((ref or {}).get("relationshipAttributes") or {}).get("attributes") or {}
-            self.b.relations.insert(ASSIGNMENT, term_guid, guid, dict(attrs), ts)
+            self.relations.insert(ASSIGNMENT, term_guid, guid, dict(attrs), ts)
             current.add(guid)
 
     def unassign(self, term_guid: str, related: Any, ts: int) -> None:
@@ -352,11 +352,11 @@ class Glossary:
             if row is None or (guid and row.end2 != guid):
                 raise atlas("INVALID_TERM_DISSOCIATION", rel_guid, term_guid, guid)
             drop.append(row)
-        self.b.relations.remove(drop, ts)
+        self.relations.remove(drop, ts)
 
     def assigned_entities(self, term_guid: str, limit: Any, offset: Any, sort: Any) -> list[Body]:
         rows = self._assignments(term_guid)
-        heads = self.b.entities.header_rows([r.end2 for r in rows])
+        heads = self.entities.header_rows([r.end2 for r in rows])
         out = []
         for r in rows:
             h = heads.get(r.end2)

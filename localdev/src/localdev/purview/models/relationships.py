@@ -7,20 +7,15 @@ the entity is read, so both ends always agree.
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from localdev.purview.exceptions import atlas
-from localdev.purview.models.typedefs import RelEnd
-from localdev.purview.store import dumps, loads
+from localdev.purview.models.entity_rows import EntityRows
+from localdev.purview.models.options import Options
+from localdev.purview.models.typedefs import RelEnd, TypeRegistry
+from localdev.purview.store import Store, chunks, dumps, loads
 
-if TYPE_CHECKING:
-    from localdev.purview.models.backend import Backend
-
-__all__ = ["RelRow", "Relationships", "chunks"]
-
-
-def chunks(items: list[str], size: int = 500) -> list[list[str]]:
-    return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
+__all__ = ["RelRow", "Relationships"]
 
 
 class RelRow:
@@ -54,8 +49,11 @@ class RelRow:
 class Relationships:
     """Relationship rows and the rules that keep both ends consistent."""
 
-    def __init__(self, backend: Backend) -> None:
-        self.b = backend
+    def __init__(self, store: Store, types: TypeRegistry, entities: EntityRows, *, options: Options) -> None:
+        self.store = store
+        self.types = types
+        self.entities = entities
+        self.options = options
 
     # region reads
     def touching(self, guids: list[str], *, status: str = "ACTIVE") -> list[RelRow]:
@@ -69,7 +67,7 @@ class Relationships:
                     "SELECT guid, type_name, end1_guid, end2_guid, status, body FROM relationships "
                     f"WHERE {col} IN ({marks}) AND status = ?"
                 )
-                for row in self.b.store.execute(sql, (*part, status)):
+                for row in self.store.execute(sql, (*part, status)):
                     out[row[0]] = RelRow(row[0], row[1], row[2], row[3], row[4], row[5])
         return list(out.values())
 
@@ -80,12 +78,11 @@ class Relationships:
             f"WHERE {col} = ? AND type_name = ? AND status = 'ACTIVE'"
         )
         return [
-            RelRow(r[0], r[1], r[2], r[3], r[4], r[5])
-            for r in self.b.store.execute(sql, (guid, end.rel_type))
+            RelRow(r[0], r[1], r[2], r[3], r[4], r[5]) for r in self.store.execute(sql, (guid, end.rel_type))
         ]
 
     def get_row(self, guid: str) -> RelRow | None:
-        r = self.b.store.execute(
+        r = self.store.execute(
             "SELECT guid, type_name, end1_guid, end2_guid, status, body FROM relationships WHERE guid = ?",
             (guid,),
         ).fetchone()
@@ -108,7 +105,7 @@ class Relationships:
             "updateTime": ts,
             "version": 0,
         }
-        self.b.store.execute(
+        self.store.execute(
             "INSERT INTO relationships(guid, type_name, end1_guid, end2_guid, status, body) "
             "VALUES (?,?,?,?,?,?)",
             (guid, rel_type, end1, end2, "ACTIVE", dumps(body)),
@@ -116,16 +113,14 @@ class Relationships:
         return guid
 
     def remove(self, rows: list[RelRow], ts: int) -> None:
-        if self.b.options.hard_delete:
-            self.b.store.conn.executemany(
-                "DELETE FROM relationships WHERE guid = ?", [(r.guid,) for r in rows]
-            )
+        if self.options.hard_delete:
+            self.store.conn.executemany("DELETE FROM relationships WHERE guid = ?", [(r.guid,) for r in rows])
             return
         updates = []
         for r in rows:
             r.body.update(status="DELETED", updateTime=ts)
             updates.append((dumps(r.body), r.guid))
-        self.b.store.conn.executemany(
+        self.store.conn.executemany(
             "UPDATE relationships SET status = 'DELETED', body = ? WHERE guid = ?", updates
         )
 
@@ -150,9 +145,7 @@ class Relationships:
                 rel_type=end.rel_type,
                 my_end=other_col,
                 name=end.other_name,
-                cardinality=self.b.types.relationship_end(end.rel_type, other_col).get(
-                    "cardinality", "SINGLE"
-                ),
+                cardinality=self.types.relationship_end(end.rel_type, other_col).get("cardinality", "SINGLE"),
                 is_container=False,
                 category=end.category,
                 other_type=end.other_type,
@@ -179,27 +172,27 @@ class Relationships:
             raise atlas("RELATIONSHIP_CRUD_INVALID_PARAMS", f"{label} is missing")
         guid = end.get("guid")
         if guid:
-            row = self.b.entities.header_rows([str(guid)]).get(str(guid))
+            row = self.entities.header_rows([str(guid)]).get(str(guid))
             if row is None or row["status"] != "ACTIVE":
                 raise atlas("INSTANCE_GUID_NOT_FOUND", guid)
             return str(guid)
         unique = end.get("uniqueAttributes") or {}
         qn = unique.get("qualifiedName")
-        found = self.b.entities.find_active(end.get("typeName", ""), qn) if qn else None
+        found = self.entities.find_active(end.get("typeName", ""), qn) if qn else None
         if found is None:
             raise atlas("INSTANCE_BY_UNIQUE_ATTRIBUTE_NOT_FOUND", end.get("typeName"), f"qualifiedName={qn}")
         return found
 
     def create_api(self, payload: dict[str, Any], ts: int) -> dict[str, Any]:
         rel_type = payload.get("typeName", "")
-        d = self.b.types.get(rel_type, "RELATIONSHIP")
+        d = self.types.get(rel_type, "RELATIONSHIP")
         if d is None:
             raise atlas("TYPE_NAME_INVALID", "RELATIONSHIP", rel_type)
         end1 = self._resolve_end(payload.get("end1"), "end1")
         end2 = self._resolve_end(payload.get("end2"), "end2")
-        heads = self.b.entities.header_rows([end1, end2])
+        heads = self.entities.header_rows([end1, end2])
         for guid, end_def in ((end1, d["endDef1"]), (end2, d["endDef2"])):
-            if end_def["type"] not in self.b.types.ancestors(heads[guid]["typeName"]):
+            if end_def["type"] not in self.types.ancestors(heads[guid]["typeName"]):
                 raise atlas(
                     "RELATIONSHIP_CRUD_INVALID_PARAMS",
                     f"Invalid end {guid} of type {heads[guid]['typeName']} for {rel_type}",
@@ -228,14 +221,14 @@ class Relationships:
         row.body["attributes"] = {**row.body.get("attributes", {}), **(payload.get("attributes") or {})}
         row.body["updateTime"] = ts
         row.body["version"] = int(row.body.get("version", 0)) + 1
-        self.b.store.execute("UPDATE relationships SET body = ? WHERE guid = ?", (dumps(row.body), row.guid))
+        self.store.execute("UPDATE relationships SET body = ? WHERE guid = ?", (dumps(row.body), row.guid))
         return self.render(row.guid)
 
     def render(self, guid: str) -> dict[str, Any]:
         row = self.get_row(guid)
         if row is None:
             raise atlas("RELATIONSHIP_GUID_NOT_FOUND", guid)
-        heads = self.b.entities.header_rows([row.end1, row.end2])
+        heads = self.entities.header_rows([row.end1, row.end2])
         out = dict(row.body)
         out["status"] = row.status
         for key, g in (("end1", row.end1), ("end2", row.end2)):
@@ -250,7 +243,7 @@ class Relationships:
     def get_api(self, guid: str) -> dict[str, Any]:
         rel = self.render(guid)
         guids = [rel["end1"]["guid"], rel["end2"]["guid"]]
-        referred = {h["guid"]: h for h in self.b.entities.headers(guids)}
+        referred = {h["guid"]: h for h in self.entities.headers(guids)}
         return {"relationship": rel, "referredEntities": referred}
 
     def delete_api(self, guid: str, ts: int) -> None:

@@ -13,13 +13,13 @@ import contextlib
 import json
 from collections import Counter
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from localdev.purview.exceptions import AccountError
-from localdev.purview.store import loads
-
-if TYPE_CHECKING:
-    from localdev.purview.models.backend import Backend
+from localdev.purview.models.entity_rows import EntityRows
+from localdev.purview.models.relationships import Relationships
+from localdev.purview.models.typedefs import TypeRegistry
+from localdev.purview.store import Store, loads
 
 __all__ = ["Search", "object_type"]
 
@@ -61,13 +61,18 @@ def _bad(message: str) -> AccountError:
 class Search:
     """Evaluates search queries over ACTIVE entities and glossary objects."""
 
-    def __init__(self, backend: Backend) -> None:
-        self.b = backend
+    def __init__(
+        self, store: Store, types: TypeRegistry, entities: EntityRows, relations: Relationships
+    ) -> None:
+        self.store = store
+        self.types = types
+        self.entities = entities
+        self.relations = relations
 
     # region documents
     def _doc(self, body: dict[str, Any], collection: str | None) -> Doc:
         t = body["typeName"]
-        types = self.b.types
+        types = self.types
         if t in {"AtlasGlossaryTerm", "AtlasGlossary"}:
             doc: Doc = {
                 "objectType": "Glossary terms",
@@ -114,10 +119,8 @@ class Search:
 
     def _attach_terms(self, docs: list[Doc]) -> None:
         guids = [d["id"] for d in docs if "_attributes" in d]
-        rels = [
-            r for r in self.b.relations.touching(guids) if r.type_name == "AtlasGlossarySemanticAssignment"
-        ]
-        heads = self.b.entities.header_rows([r.end1 for r in rels])
+        rels = [r for r in self.relations.touching(guids) if r.type_name == "AtlasGlossarySemanticAssignment"]
+        heads = self.entities.header_rows([r.end1 for r in rels])
         by_entity: dict[str, list[Doc]] = {}
         for r in rels:
             h = heads.get(r.end1)
@@ -174,7 +177,7 @@ class Search:
         if "classification" in f:
             wanted = f["classification"]
             if f.get("includeSubClassifications"):
-                return any(wanted in self.b.types.ancestors(c) for c in doc.get("classification", []))
+                return any(wanted in self.types.ancestors(c) for c in doc.get("classification", []))
             return wanted in doc.get("classification", [])
         if "term" in f:
             glossary = f.get("glossary")
@@ -248,7 +251,7 @@ class Search:
             where.append("(" + " OR ".join("body LIKE ?" for _ in keywords) + ")")
             params += [f"%{k}%" for k in keywords]
         sql = f"SELECT type_name, collection_id, body FROM entities WHERE {' AND '.join(where)}"
-        return [self._row_doc(*row) for row in self.b.store.execute(sql, params)]
+        return [self._row_doc(*row) for row in self.store.execute(sql, params)]
 
     def _row_doc(self, type_name: str, collection: str | None, body: str) -> Doc:
         glossary = type_name in ("AtlasGlossary", "AtlasGlossaryTerm")
@@ -259,8 +262,8 @@ class Search:
     ) -> tuple[int, list[Doc]]:
         """Filter fully expressed in SQL, no keywords: count and fetch only the page (fast at 1M entities)."""
         clause = " AND ".join(where)
-        (count,) = self.b.store.execute(f"SELECT COUNT(*) FROM entities WHERE {clause}", params).fetchone()
-        rows = self.b.store.execute(
+        (count,) = self.store.execute(f"SELECT COUNT(*) FROM entities WHERE {clause}", params).fetchone()
+        rows = self.store.execute(
             f"SELECT type_name, collection_id, body FROM entities WHERE {clause} "
             "ORDER BY COALESCE(name, ''), guid LIMIT ? OFFSET ?",
             [*params, limit, offset],
