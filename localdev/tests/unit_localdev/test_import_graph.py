@@ -11,7 +11,7 @@ from pathlib import Path
 
 import localdev
 
-SRC = Path(localdev.__file__).resolve().parent.parent
+SRC = Path(localdev.__file__ or "namespace/package").resolve().parent.parent
 # The app's top-level packages; localdev reaches them only through localdev.app (by name, at run time).
 APP_PACKAGES = {"config", "pivot", "connectors", "purview", "activities", "orchestrators", "entities"}
 APP_PACKAGES |= {"triggers", "sync", "staging", "function_app", "contracts"}
@@ -82,6 +82,12 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
         if node not in index:
             visit(node)
     return found
+
+
+def test_localdev_is_the_src_package_not_the_folder_at_the_root() -> None:
+    """Installed (editable) or on PYTHONPATH, ``localdev`` is the regular package under ``localdev/src``."""
+    assert localdev.__file__ is not None, "localdev resolved to a namespace package: run `make setup`"
+    assert SRC.name == "src" and SRC.parent.name == "localdev"
 
 
 def test_localdev_has_no_import_cycle() -> None:
