@@ -9,10 +9,12 @@ from typing import Any
 
 import requests
 
+from localdev.durable.testing import ServeProcess
 from localdev.purview.testing import running_emulator
 from tests.e2e.conftest import CATALOGS_FILE, source_dir
 from tests.e2e.dataset import catalog_items, write
-from tests.integration.durable.serve_process import REPO, ServeProcess
+
+REPO = Path(__file__).resolve().parents[2]  # the app root (holds function_app.py)
 
 CATALOG = "e2e-main"
 ASSETS = 1500
@@ -45,7 +47,7 @@ def test_sigkill_mid_sync_then_restart_completes_exactly(tmp_path: Path) -> None
             "STAGING_DIR": str(tmp_path / "staging"),
         }
         data = tmp_path / "durable"
-        serve = ServeProcess(REPO, data, env=env)
+        serve = ServeProcess(REPO, data, env=env, cwd=REPO)
         try:
             status, started = serve.request("POST", f"/api/catalogs/{CATALOG}/sync")
             assert status == 202, started
@@ -63,7 +65,7 @@ def test_sigkill_mid_sync_then_restart_completes_exactly(tmp_path: Path) -> None
             "killed too late to test anything"
         )
 
-        serve = ServeProcess(REPO, data, env=env)
+        serve = ServeProcess(REPO, data, env=env, cwd=REPO)
         try:
             final = serve.wait_status(instance_id, {"Completed", "Failed", "Terminated"}, timeout=300)
             assert final["runtimeStatus"] == "Completed", final

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from localdev.durable.testing import ServeProcess
 from localdev.purview.server import EmulatorServer
 from localdev.purview.testing import running_emulator
-from tests.integration.durable.serve_process import REPO, ServeProcess
+
+REPO = Path(__file__).resolve().parents[3]  # the app root (holds function_app.py)
 
 # confluent-kafka is a dev requirement; without it these tests are not collected
 collect_ignore_glob = [] if importlib.util.find_spec("confluent_kafka") else ["test_*.py"]
@@ -91,7 +93,7 @@ def served_app(tmp_path: Path, emulator: EmulatorServer) -> Iterator[ServeProces
     }
     saved = os.environ.pop("PURVIEW_ACCOUNT_NAME", None)
     try:
-        app = ServeProcess(REPO, tmp_path / "durable", workers=4, env=env)
+        app = ServeProcess(REPO, tmp_path / "durable", workers=4, env=env, cwd=REPO)
     finally:
         if saved is not None:
             os.environ["PURVIEW_ACCOUNT_NAME"] = saved

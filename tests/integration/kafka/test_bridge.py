@@ -10,15 +10,18 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from localdev.cli_kafka import events_function_name
+from localdev.durable.testing import ServeProcess
 from localdev.kafka_bridge import DeliveryError, KafkaBridge, http_delivery
 from localdev.purview.server import EmulatorServer
 from localdev.purview.testing import pyapacheatlas_client
-from tests.integration.durable.serve_process import REPO, ServeProcess
 from tests.integration.kafka.conftest import CATALOG, FAST_GROUP, MockCluster
 from tests.integration.kafka.events import DATASETS, qualified_name, removal, upserts
+
+REPO = Path(__file__).resolve().parents[3]  # the app root (holds function_app.py)
 
 TOPIC = "datahub-mcp"
 FUNCTION = events_function_name(CATALOG)
@@ -152,7 +155,7 @@ def _cli_bridge(kafka: MockCluster, app: ServeProcess, group: str, until: set[tu
         "--catalog", CATALOG, "--app-url", app.base_url, "--group", group, "--poll-timeout", "0.3",
         *(f"--consumer-config={k}={v}" for k, v in FAST_GROUP.items()),
     ]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = dict(os.environ)
     proc = subprocess.Popen(command, cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)
     try:
         _wait_ingested(app, until)
