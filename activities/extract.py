@@ -109,7 +109,8 @@ def transform_page(request: dict[str, Any]) -> dict[str, Any]:
         raise ValueError("transform_page needs the ref of a staged page")
     staging = resources.staging()
     connector = resources.connector(ask.catalog)
-    page = page_items(connector.transform(list(staging.iter_jsonl(ask.ref))))
+    transformed = connector.transform_page(list(staging.iter_jsonl(ask.ref)))
+    page = page_items(transformed.results)
 
     def put(prefix: str, records: list[dict[str, Any]]) -> str:
         return staging.put_jsonl(ask.run_id, _page_name(prefix, ask.page), records)
@@ -123,7 +124,7 @@ def transform_page(request: dict[str, Any]) -> dict[str, Any]:
         deletions=len(page.deletions),
         duplicates=len(page.duplicates),
         errors=sample(page.errors()),
-        ignored=connector.report.ignored,
+        report=transformed.report,
     ).to_json()
 
 

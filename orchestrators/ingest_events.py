@@ -60,6 +60,7 @@ def ingest_events(context: df.DurableOrchestrationContext) -> Any:
     )
     tally.errors_of(page.errors, page.rejected + page.duplicates)
     tally.rejected += page.rejected
+    tally.report(page.report)
     rejected = [page.rejected_ref] if page.rejected_ref else []
     yield from import_waves(context, scope, [page.items_ref], rejected, tally)
     held = None

@@ -197,5 +197,5 @@ def _page_tally(pages: list[PageResult]) -> Tally:
     for page in pages:
         tally.errors_of(page.errors, page.rejected + page.duplicates)
         tally.rejected += page.rejected
-        tally.ignore(page.ignored)
+        tally.report(page.report)
     return tally

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from config.catalogs import DeletionPolicy
+from connectors.base import ReportCounts
 from sync.summary import Tally
 
 __all__ = [
@@ -158,7 +159,6 @@ class StagedPage(Contract):
     count: int = 0
     next_cursor: str | None = None
     source_error: str | None = None
-    report: dict[str, int] = Field(default_factory=dict)
 
 
 class PageResult(Contract):
@@ -172,7 +172,7 @@ class PageResult(Contract):
     deletions: int = 0
     duplicates: int = 0
     errors: list[str] = Field(default_factory=list)
-    ignored: dict[str, int] = Field(default_factory=dict)
+    report: ReportCounts = Field(default_factory=ReportCounts)
 
 
 class SegmentResult(Contract):

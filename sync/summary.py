@@ -18,6 +18,8 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from connectors.base import ReportCounts
+
 __all__ = [
     "COUNTERS",
     "ERROR_TEXT",
@@ -80,7 +82,7 @@ class Tally(BaseModel):
     error_count: int = 0
     rejected: int = 0
     ignored: dict[str, int] = Field(default_factory=dict)
-    source: dict[str, int] = Field(default_factory=dict)
+    source: ReportCounts = Field(default_factory=ReportCounts)
     unattributed: int = 0
     unknown_deletions: int = 0
 
@@ -111,10 +113,10 @@ class Tally(BaseModel):
         for what, n in ignored.items():
             self.ignored[what] = self.ignored.get(what, 0) + int(n)
 
-    def report(self, counters: Mapping[str, int]) -> None:
-        """Add a connector's page counters (what the source held, as the connector counts it)."""
-        for name, n in counters.items():
-            self.source[name] = self.source.get(name, 0) + int(n)
+    def report(self, counts: ReportCounts) -> None:
+        """Add a connector's page counters: records read, items made per kind, rejected, not mapped."""
+        self.source = self.source + counts
+        self.ignore(counts.ignored)
 
     def add(self, other: Tally) -> None:
         """Add everything ``other`` counted; its error sample joins this one up to the cap."""
@@ -125,7 +127,7 @@ class Tally(BaseModel):
         self.errors_of(other.errors, other.error_count)
         self.rejected += other.rejected
         self.ignore(other.ignored)
-        self.report(other.source)
+        self.source = self.source + other.source
         self.unattributed += other.unattributed
         self.unknown_deletions += other.unknown_deletions
 

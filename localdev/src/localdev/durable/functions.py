@@ -93,6 +93,9 @@ class FunctionRegistry:
         if isinstance(cached, FunctionRegistry):
             return cached
         functions: list[AppFunction] = []
+        # get_functions checks names against those an earlier call recorded (a test may have called it)
+        if getattr(app, "functions_bindings", None):
+            app.functions_bindings = {}
         for function in app.get_functions():
             trigger = function.get_trigger()
             bindings = [_plain(b.get_dict_repr()) for b in function.get_bindings()]
