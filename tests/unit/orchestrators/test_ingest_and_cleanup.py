@@ -1,0 +1,139 @@
+"""``ingest_events``, ``cleanup_pass`` and ``cleanup`` without a host: their durable calls and outputs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from orchestrators.cleanup import cleanup, cleanup_pass
+from orchestrators.ingest_events import ingest_events
+from sync.summary import Tally
+from tests.unit.orchestrators.harness import START, Call, drive
+
+OPTIONS = {
+    "chunk_size": 100,
+    "batch_items": 50,
+    "lease_seconds": 900,
+    "busy_retries": 0,
+    "busy_delay_seconds": 5,
+}
+BATCH = {"catalog": "shop", "run_id": "ingest-1", "ref": "ingest-1/events/000000.jsonl", "options": OPTIONS}
+
+
+def _push(call: Call, *, deletions: bool = False, held: bool = False) -> Any:
+    if call.name == "decode_events":
+        return {
+            "ref": "ingest-1/raw/000000.jsonl",
+            "records": 3,
+            "errors": ["event 2 of b: cannot decode"],
+            "error_count": 1,
+        }
+    if call.name == "transform_page":
+        return {
+            "items_ref": "ingest-1/items/0",
+            "deletions_ref": "ingest-1/deletions/0" if deletions else None,
+        }
+    if call.name == "plan_waves":
+        return {"waves": [{"phase": "assets", "chunks": [{"ref": "c", "id": "000-0000", "count": 2}]}]}
+    if call.name == "upsert_chunk":
+        tally = Tally()
+        tally.count("asset", "updated", 2)
+        return {"tally": tally.to_json()}
+    if call.name == "delete_objects":
+        if held:
+            return {"held": {"count": 5, "message": "deletes held: 5", "fraction": 0.5}, "named": 5}
+        return {"deleted": {"asset": 1}, "named": 1}
+    return {}
+
+
+def test_a_pushed_batch_is_decoded_transformed_imported_and_cleaned_up() -> None:
+    run = drive(ingest_events, BATCH, _push)
+    assert run.names() == ["decode_events", "transform_page", "plan_waves", "upsert_chunk", "cleanup_staging"]
+    assert run.of("decode_events")[0].input["ref"] == BATCH["ref"]
+    assert run.of("transform_page")[0].input["ref"] == "ingest-1/raw/000000.jsonl"
+    out = run.output
+    assert out["status"] == "completed" and out["counts"]["asset"]["updated"] == 2
+    assert out["errors"] == ["event 2 of b: cannot decode"] and out["deletes_held"] is None
+
+
+def test_a_pushed_deletion_storm_is_held_and_forced_ones_are_remembered() -> None:
+    run = drive(ingest_events, BATCH, lambda call: _push(call, deletions=True, held=True))
+    assert run.output["deletes_held"]["count"] == 5 and not run.of("catalog", "deletions_executed")
+    forced = drive(ingest_events, {**BATCH, "force_deletes": True}, lambda call: _push(call, deletions=True))
+    assert forced.of("delete_objects")[0].input["force"] is True
+    assert forced.of("catalog", "deletions_executed")[0].input["count"] == 1
+
+
+class Cleanup:
+    def __init__(self, blocked: set[str] = frozenset(), failing: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        self.blocked, self.failing = blocked, failing
+
+    def __call__(self, call: Call) -> Any:
+        if call.name == "catalog_policies":
+            return [{"name": "a"}, {"name": "b"}, {"name": "c"}]
+        if call.operation == "get":
+            return {"complete_runs": [{"started": "2025-12-01T00:00:00+00:00"}]}
+        if call.name == "find_stale":
+            name = call.input["catalog"]
+            if name in self.failing:
+                raise RuntimeError("management API down")
+            return {
+                "stale_count": 2,
+                "blocked": name in self.blocked,
+                "reason": "allowed",
+                "message": "2 of 9",
+                "fraction": 0.2,
+                "total": 9,
+                "ref": f"x/stale/{name}.json",
+                "cutoff": "2025-12-01T00:00:00+00:00",
+            }
+        if call.name == "delete_stale":
+            return {"deleted": 2}
+        raise AssertionError(call)
+
+
+def test_a_cleanup_pass_goes_on_past_a_failing_catalog_and_a_blocked_one() -> None:
+    run = drive(cleanup_pass, {}, Cleanup(blocked={"b"}, failing={"c"}))
+    assert run.names() == [
+        "catalog_policies",
+        "catalog.get",
+        "find_stale",
+        "delete_stale",
+        "catalog.get",
+        "find_stale",
+        "catalog.get",
+        "find_stale",
+    ]
+    assert run.of("find_stale")[0].input["complete_runs"] == ["2025-12-01T00:00:00+00:00"]
+    reports = {r["catalog"]: r for r in run.output}
+    assert (reports["a"]["status"], reports["a"]["deleted"]) == ("completed", 2)
+    assert (reports["b"]["status"], reports["b"]["deleted"]) == ("blocked", 0)
+    assert reports["c"]["status"] == "failed" and "management API down" in reports["c"]["message"]
+
+
+def test_a_planned_or_forced_cleanup_says_so_to_find_stale() -> None:
+    planned = drive(cleanup_pass, {"catalog": "a", "dry_run": True, "force": True}, Cleanup())
+    assert planned.of("catalog_policies")[0].input == {"catalog": "a"}
+    assert all(c.input["force"] for c in planned.of("find_stale"))
+    assert "delete_stale" not in planned.names()
+
+
+def test_the_eternal_cleanup_passes_waits_and_continues_as_new() -> None:
+    def answer(call: Call) -> Any:
+        assert call.name == "cleanup_pass"
+        return [{"catalog": "a", "status": "completed", "stale": 1, "deleted": 1}]
+
+    run = drive(cleanup, {"interval_minutes": 30}, answer)
+    assert run.names() == ["cleanup_pass", "timer"]
+    assert datetime.fromisoformat(run.of("timer")[0].input) == START + timedelta(minutes=30)
+    assert run.context.continued_as_new == {"interval_minutes": 30}
+    assert run.context.statuses[-1]["catalogs"] == {"a": {"status": "completed", "stale": 1, "deleted": 1}}
+
+
+def test_a_failed_pass_is_reported_and_the_loop_goes_on() -> None:
+    def answer(call: Call) -> Any:
+        raise RuntimeError("host restarting")
+
+    run = drive(cleanup, {}, answer)
+    assert "host restarting" in run.context.statuses[-1]["error"]
+    assert run.context.continued_as_new == {"interval_minutes": 60}
