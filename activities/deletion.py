@@ -15,10 +15,10 @@ from typing import Any
 import azure.durable_functions as df
 
 from activities import resources
-from activities.management import list_entities, read_entity, signal_entity
 from config import DeletionPolicy
 from entities.catalog import CatalogState
 from entities.keys import encode_key, identity_key_of
+from entities.management import list_entities, read_entity, signal_entity
 from sync.contracts import (
     DeleteStaleRequest,
     DeleteStaleResult,

@@ -15,8 +15,8 @@ from typing import Any
 import azure.durable_functions as df
 
 from activities import resources
-from activities.management import read_entity
 from entities.keys import encode_key
+from entities.management import read_entity
 from pivot import (
     AnyPivotItem,
     ItemRef,

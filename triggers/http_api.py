@@ -18,9 +18,9 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from activities import resources
-from activities.management import read_entity
 from config import ConfigError, redact
 from entities.keys import encode_key
+from entities.management import read_entity
 from pivot import ITEM_KINDS
 from triggers.responses import error_response, json_response
 from triggers.starters import AlreadyRunning, CatalogDisabled, ensure_enabled, start_ingest, start_sync

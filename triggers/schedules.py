@@ -14,7 +14,7 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from activities import resources
-from activities.management import read_entity
+from entities.management import read_entity
 from orchestrators.cleanup import CLEANUP_INSTANCE_ID
 from triggers.names import timer_function_name
 from triggers.starters import AlreadyRunning, CatalogDisabled, is_active, start_sync
