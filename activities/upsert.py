@@ -27,6 +27,7 @@ from pivot import (
 )
 from purview import PriorState
 from purview.errors import PurviewError
+from sync.chunks import batch_index
 from sync.contracts import BatchRequest, ChunkKey, ChunkKeysRequest, Identity
 from sync.leases import lease_left
 
@@ -224,15 +225,7 @@ def _upsert_batch(
                 {"sync_key": key, "status": "failed", "reason": f"{type(exc).__name__}: {exc}"}
                 for key in sorted(to_write)
             ]
-    index: dict[str, dict[str, Any]] = {}
-    for key, decision in decisions.items():
-        if decision["decision"] in ("unchanged", "skip") and decision.get("purview_guid"):
-            _, kind, external_id = key.split("|", 2)
-            index.setdefault(kind, {})[external_id] = decision["purview_guid"]
-    for result in results:
-        if result.get("guid"):
-            _, kind, external_id = result["sync_key"].split("|", 2)
-            index.setdefault(kind, {})[external_id] = result["guid"]
+    index = batch_index(decisions, results)
     staging = resources.staging()
     batch_id = request["batch_id"]
     index_ref = staging.put_json(request["run_id"], f"index/parts/{batch_id}.json", index) if index else None

@@ -19,6 +19,7 @@ __all__ = [
     "WRITABLE",
     "Outcome",
     "batch_failure",
+    "batch_index",
     "count_decisions",
     "decision_of",
     "dry_counter",
@@ -127,3 +128,23 @@ def outcome_of(kind: str, result: ItemResult, begin_reason: str | None) -> Outco
 def dry_counter(result: ItemResult) -> str:
     """A plan's counter: what the real run would do with the item."""
     return _DRY_COUNTERS.get(result.action or "fail", "unchanged")
+
+
+def batch_index(
+    decisions: Mapping[str, Mapping[str, Any]], results: Iterable[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """The guid index part of one batch (``kind → external_id → guid``) that later waves resolve references
+    with: the guid Purview answered for what was written, the one the sync state knows for what was not."""
+    index: dict[str, dict[str, str]] = {}
+
+    def put(sync_key: str, guid: str) -> None:
+        _, kind, external_id = sync_key.split("|", 2)
+        index.setdefault(kind, {})[external_id] = guid
+
+    for sync_key, decision in decisions.items():
+        if decision["decision"] in ("unchanged", "skip") and decision.get("purview_guid"):
+            put(sync_key, str(decision["purview_guid"]))
+    for result in results:
+        if result.get("guid"):
+            put(str(result["sync_key"]), str(result["guid"]))
+    return index
