@@ -22,6 +22,7 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from entities import machine
 from entities.machine import Frozen, Token, UtcTime, evolve
+from sync.summary import ERROR_TEXT, SAMPLE
 
 __all__ = [
     "ABANDONED_ERROR",
@@ -58,11 +59,12 @@ MAX_RUNS: Final = 20
 """Run summaries kept (newest first); older ones are dropped."""
 MAX_COMPLETE_RUNS: Final = 100
 """Complete-run times kept; a deletion policy asking for more older runs than this never deletes."""
-MAX_ERRORS: Final = 20
-"""Errors kept per run summary (a sample; ``error_count`` keeps the total)."""
+MAX_ERRORS: Final = SAMPLE
+"""Errors kept per recorded run: the first 20 of the run's own sample (its output lists up to 50);
+``error_count`` keeps the total."""
 MAX_HOLDS: Final = 5
 """Hold reasons kept per run (shrink, unreadable records, ...)."""
-MAX_ERROR_LENGTH: Final = 1000
+MAX_ERROR_LENGTH: Final = ERROR_TEXT
 """Longer error texts are truncated, not rejected: a rejected ``run_finished`` would lose the run."""
 MARKER_WINDOW: Final = timedelta(hours=24)
 """How long executed marker deletions count against ``max_delete_fraction`` (a storm in small batches)."""
