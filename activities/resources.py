@@ -19,9 +19,8 @@ from azure.identity import DefaultAzureCredential
 from config import CatalogConfig, CatalogsConfig, Settings, load_catalogs, load_settings
 from connectors.base import Connector
 from connectors.registry import build_connector, known_connectors
-from purview import PurviewGateway, RetryPolicy
+from purview import PurviewGateway, gateway_from_settings
 from purview.bootstrap import TypeBootstrap
-from purview.client import PurviewHttp, account_endpoint
 from purview.ratelimit import AdaptivePacer
 from staging import Staging, staging_from_settings
 
@@ -81,27 +80,8 @@ def gateway() -> PurviewGateway:
     generation = _generation[0]
     if cached is not None and cached[0] == generation:
         return cached[1]  # type: ignore[no-any-return]
-    s = settings()
-    target = s.purview_target()
-    retry = RetryPolicy(
-        budget_seconds=s.purview_retry_budget_seconds,
-        base_delay=s.purview_retry_base_delay_seconds,
-        max_delay=s.purview_retry_max_delay_seconds,
-    )
-    http = PurviewHttp(
-        account_endpoint(target.account_name) if target.account_name else str(target.endpoint),
-        credential=_credential(),
-        timeout=s.purview_request_timeout_seconds,
-        retry=retry,
-        pacer=_shared_pacer(),
-        capacity_units=None,
-    )
-    instance = PurviewGateway(
-        http=http,
-        batch_size=s.purview_batch_size,
-        parent_collection=s.purview_parent_collection,
-        create_collections=s.purview_create_collections,
-        types=_shared_types(),
+    instance = gateway_from_settings(
+        settings(), pacer=_shared_pacer(), types=_shared_types(), credential=_credential()
     )
     _local.gateway = (generation, instance)
     return instance

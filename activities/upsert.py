@@ -260,15 +260,9 @@ def _compact(results: list[dict[str, Any]], dry: bool) -> list[dict[str, Any]]:
     return compact
 
 
-_READ_MARKERS = (".get", ".list", ".read", ".lookup", ".terms", "search", "GET ")
-
-
 def _calls(stats: dict[str, Any]) -> dict[str, int]:
-    """Purview HTTP attempts so far, split into reads and writes (by operation name)."""
-    counts = {"read": 0, "write": 0}
-    for operation, n in stats.get("by_operation", {}).items():
-        counts["read" if any(m in operation for m in _READ_MARKERS) else "write"] += int(n)
-    return counts
+    """Purview HTTP attempts so far, as the gateway counts them: reads (GET, read-only POSTs) and writes."""
+    return {"read": int(stats["reads"]), "write": int(stats["writes"])}
 
 
 @bp.activity_trigger(input_name="request")

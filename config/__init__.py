@@ -32,11 +32,10 @@ from config.secrets import (
     resolve_setting,
     secret_setting_name,
 )
-from config.settings import OPS_PER_CAPACITY_UNIT, PurviewTarget, Settings, load_settings
+from config.settings import PurviewTarget, Settings, load_settings
 
 __all__ = [
     "CATALOGS_FILE_ENV",
-    "OPS_PER_CAPACITY_UNIT",
     "REDACTED",
     "CatalogConfig",
     "CatalogsConfig",

@@ -25,10 +25,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from config._validation import config_error, explain, format_loc
 from config.errors import Problem, SettingsError
 
-__all__ = ["OPS_PER_CAPACITY_UNIT", "PurviewTarget", "Settings", "load_settings"]
-
-#: Purview Data Map throughput per capacity unit (operations per second), used for client-side pacing.
-OPS_PER_CAPACITY_UNIT = 25
+__all__ = ["PurviewTarget", "Settings", "load_settings"]
 
 _ACCOUNT = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{1,61}[A-Za-z0-9]")
 _CONTAINER = re.compile(r"[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}")
@@ -41,15 +38,10 @@ _TARGET_HINT = (
 
 @dataclass(frozen=True, slots=True)
 class PurviewTarget:
-    """Where the gateway sends requests: an account (PurviewClient) or an explicit endpoint (AtlasClient)."""
+    """Where the gateway sends requests: an account (with the managed identity) or an explicit endpoint."""
 
     account_name: str | None = None
     endpoint: str | None = None
-
-    @property
-    def kind(self) -> Literal["account", "endpoint"]:
-        """``"account"`` for a Purview account name, ``"endpoint"`` for an explicit base URL."""
-        return "account" if self.account_name is not None else "endpoint"
 
 
 class Settings(BaseSettings):
@@ -62,11 +54,13 @@ class Settings(BaseSettings):
     # Purview target and pacing
     purview_account_name: str | None = Field(
         default=None,
-        description="Purview account name (uses pyapacheatlas PurviewClient); or PURVIEW_ENDPOINT.",
+        description="Purview account name (https://NAME.purview.azure.com, with the managed identity); "
+        "or PURVIEW_ENDPOINT.",
     )
     purview_endpoint: str | None = Field(
         default=None,
-        description="Explicit http(s) base URL (local emulator or plain Atlas); or PURVIEW_ACCOUNT_NAME.",
+        description="Explicit http(s) base URL, sent to without authentication (the local emulator); or "
+        "PURVIEW_ACCOUNT_NAME.",
     )
     purview_capacity_units: float = Field(
         default=10,
@@ -218,11 +212,6 @@ class Settings(BaseSettings):
         if self.purview_account_name is None and self.purview_endpoint is None:
             raise SettingsError([Problem(f"no Purview target: {_TARGET_HINT}", field="PURVIEW_ACCOUNT_NAME")])
         return PurviewTarget(account_name=self.purview_account_name, endpoint=self.purview_endpoint)
-
-    @property
-    def purview_ops_per_second(self) -> float:
-        """The account's throughput: capacity units x 25 operations per second (pacing uses 80 % of it)."""
-        return self.purview_capacity_units * OPS_PER_CAPACITY_UNIT
 
 
 def load_settings() -> Settings:

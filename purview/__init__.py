@@ -1,21 +1,18 @@
 """The Purview gateway: pivot items into the Purview Data Map.
 
-Mapping (pure), dependency-aware batching (pure), field-level diffs, throttling and retry (``Retry-After``,
-backoff with jitter, adaptive pacing capped by capacity units), typed errors, typedef bootstrap, glossary,
-collections and assignments, behind one facade, ``PurviewGateway``. It is the only package that imports
-pyapacheatlas (and it routes pyapacheatlas' HTTP through its own transport). It knows nothing of durable
-functions or connectors: activities call it with pivot items and get plain JSON-able results back.
+Mapping (pure), dependency-aware batching (pure), field-level diffs, an azure-core transport (one retry layer
+with a time budget and ``Retry-After``, adaptive pacing capped by capacity units, the bearer token, typed
+errors), typedef bootstrap, glossary, collections and assignments, behind one facade, ``PurviewGateway``,
+built by ``gateway_from_settings``. It is the only package that imports pyapacheatlas (and it routes
+pyapacheatlas' HTTP through its own transport). It knows nothing of durable functions or connectors:
+activities call it with pivot items and get plain JSON-able results back.
 """
 
 from purview.batching import MAX_ENTITIES_LIMIT, Batch, Unit, make_batches
 from purview.bootstrap import TypeBootstrap
-from purview.client import (
-    CallStats,
-    PurviewHttp,
-    default_credential,
-    error_from_response,
-    translate_exception,
-)
+from purview.calls import Call, CallStats
+from purview.client import PurviewHttp
+from purview.error_policy import error_from_response
 from purview.errors import (
     AuthError,
     ConflictError,
@@ -29,11 +26,12 @@ from purview.errors import (
     TransientError,
     ValidationError,
 )
-from purview.gateway import PurviewGateway
+from purview.factory import gateway_from_settings
+from purview.gateway import GatewayOptions, PurviewGateway
 from purview.mapping import DEFAULT_COLUMN_SCHEMAS, ColumnSchema, EntityRef, map_asset, map_term
 from purview.ratelimit import OPS_PER_CAPACITY_UNIT, AdaptivePacer, AimdController, TokenBucket
 from purview.results import DeleteResult, FieldDiff, ItemPlan, ItemResult, PriorState
-from purview.retry import RetryPolicy
+from purview.retry import RetryOptions
 from purview.typedefs import GENERIC_COLUMN, GENERIC_DATASET, GENERIC_PROCESS
 
 __all__ = [
@@ -47,6 +45,7 @@ __all__ = [
     "AimdController",
     "AuthError",
     "Batch",
+    "Call",
     "CallStats",
     "ColumnSchema",
     "ConflictError",
@@ -54,6 +53,7 @@ __all__ = [
     "DeleteResult",
     "EntityRef",
     "FieldDiff",
+    "GatewayOptions",
     "ItemError",
     "ItemPlan",
     "ItemResult",
@@ -63,7 +63,7 @@ __all__ = [
     "PurviewGateway",
     "PurviewHttp",
     "RetryBudgetExceeded",
-    "RetryPolicy",
+    "RetryOptions",
     "RetryableError",
     "ThrottledError",
     "TokenBucket",
@@ -71,10 +71,9 @@ __all__ = [
     "TypeBootstrap",
     "Unit",
     "ValidationError",
-    "default_credential",
     "error_from_response",
+    "gateway_from_settings",
     "make_batches",
     "map_asset",
     "map_term",
-    "translate_exception",
 ]

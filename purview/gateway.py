@@ -11,28 +11,27 @@ from __future__ import annotations
 
 import functools
 import logging
-import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal, ParamSpec, TypeVar
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
 
 from pivot import PivotAssetItem, PivotClassificationItem, PivotGlossaryItem, QualifiedNameRef
 from purview.assets import AssetContext, AssetWork, prepare_assets
 from purview.batching import MAX_ENTITIES_LIMIT
 from purview.bootstrap import TYPE_MISSING_CODE, TypeBootstrap
-from purview.client import HttpSession, PurviewHttp, TokenCredential, account_endpoint
+from purview.client import PurviewHttp
 from purview.collections import CollectionDirectory
 from purview.errors import NotFoundError, PurviewError
 from purview.glossary import GlossaryIndex, TermWork, prepare_terms, write_terms
 from purview.mapping import DEFAULT_COLUMN_SCHEMAS, ColumnSchema, EntityRef, map_classification
-from purview.ratelimit import AdaptivePacer
 from purview.reads import GuidCache
 from purview.release import release_adopted
 from purview.results import DeleteResult, FieldDiff, ItemPlan, ItemResult, ItemStatus, PriorState, failure
-from purview.retry import RetryPolicy
 from purview.typedefs import ensure_typedefs, read_typedef, typedef_diffs
 from purview.writes import delete_guids, write_assets
 
-__all__ = ["PurviewGateway"]
+__all__ = ["GatewayOptions", "PurviewGateway"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,15 +50,15 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def _one_budget(method: Callable[P, R]) -> Callable[P, R]:
+def _one_budget(
+    method: Callable[Concatenate[PurviewGateway, P], R],
+) -> Callable[Concatenate[PurviewGateway, P], R]:
     """Every Purview request of one gateway call (one batch) shares one retry budget."""
 
     @functools.wraps(method)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        gateway = args[0]
-        assert isinstance(gateway, PurviewGateway)
+    def wrapper(gateway: PurviewGateway, /, *args: P.args, **kwargs: P.kwargs) -> R:
         with gateway.http.shared_budget():
-            return method(*args, **kwargs)
+            return method(gateway, *args, **kwargs)
 
     return wrapper
 
@@ -96,65 +95,50 @@ def _asset_status(work: AssetWork) -> ItemStatus:
     return "created" if work.created else "updated" if work.changes else "unchanged"
 
 
-class PurviewGateway:
-    """Upserts pivot items into one Purview account (or the local emulator, or an Atlas server).
+@dataclass(frozen=True, slots=True)
+class GatewayOptions:
+    """What a gateway does beyond HTTP: request sizes and where missing collections go.
 
-    >>> gateway = PurviewGateway(endpoint="http://127.0.0.1:8585", capacity_units=1)   # emulator, no auth
-    >>> gateway.batch_size
+    >>> GatewayOptions(batch_size=500).read_chunk
+    50
+    """
+
+    batch_size: int = 100
+    """Entities per bulk upsert (1..1000): an asset and its columns travel together."""
+    read_chunk: int = 50
+    """qualifiedNames per bulk read."""
+    parent_collection: str | None = None
+    """Where missing collections are created (default: the root)."""
+    create_collections: bool = False
+    """Create missing target collections, or fail those items."""
+    column_schemas: Mapping[str, ColumnSchema] = field(default_factory=lambda: MappingProxyType({}))
+    """Column types of more asset types, added to ``DEFAULT_COLUMN_SCHEMAS`` (see ``purview.mapping``)."""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.batch_size <= MAX_ENTITIES_LIMIT:
+            raise ValueError(f"batch_size must be between 1 and {MAX_ENTITIES_LIMIT}")
+
+
+class PurviewGateway:
+    """Upserts pivot items into one Purview account (or the local emulator).
+
+    >>> gateway = PurviewGateway(PurviewHttp("http://127.0.0.1:8585"))   # emulator: no auth, no pacing
+    >>> gateway.options.batch_size
     100
 
-    In Azure pass ``account_name`` and a ``ManagedIdentityCredential`` (``DefaultAzureCredential`` locally).
-    Every number is a constructor argument; the gateway reads no environment variables. Gateways in one
-    worker process should share one ``pacer`` (an ``AdaptivePacer``) so that together they keep the pace,
-    and one ``types`` (a ``TypeBootstrap``) so the custom types are ensured once per process.
+    The app builds it from its settings with ``purview.factory.gateway_from_settings``. Gateways of one
+    worker process share one ``AdaptivePacer`` (in their ``PurviewHttp``), so that together they keep the
+    pace, and one ``types`` (a ``TypeBootstrap``), so the custom types are ensured once per process.
     """
 
     def __init__(
-        self,
-        *,
-        account_name: str | None = None,
-        endpoint: str | None = None,
-        credential: TokenCredential | None = None,
-        session: HttpSession | None = None,
-        capacity_units: float | None = 10,
-        utilisation: float = 0.8,
-        pacer: AdaptivePacer | None = None,
-        batch_size: int = 100,
-        read_chunk: int = 50,
-        retry: RetryPolicy | None = None,
-        timeout: float = 30.0,
-        atlas_path: str = "/datamap/api/atlas/v2",
-        parent_collection: str | None = None,
-        create_collections: bool = False,
-        column_schemas: Mapping[str, ColumnSchema] | None = None,
-        http: PurviewHttp | None = None,
-        types: TypeBootstrap | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        self, http: PurviewHttp, options: GatewayOptions | None = None, *, types: TypeBootstrap | None = None
     ) -> None:
-        if not 1 <= batch_size <= MAX_ENTITIES_LIMIT:
-            raise ValueError(f"batch_size must be between 1 and {MAX_ENTITIES_LIMIT}")
-        if http is None:
-            if (account_name is None) == (endpoint is None):
-                raise ValueError("give exactly one of account_name (Purview) or endpoint (emulator/Atlas)")
-            base = account_endpoint(account_name) if account_name else str(endpoint)
-            http = PurviewHttp(
-                base,
-                credential=credential,
-                session=session,
-                timeout=timeout,
-                retry=retry,
-                capacity_units=capacity_units,
-                utilisation=utilisation,
-                pacer=pacer,
-                atlas_path=atlas_path,
-                sleep=sleep,
-            )
         self.http = http
-        self.batch_size = batch_size
-        self.read_chunk = read_chunk
-        self.column_schemas = dict(column_schemas or DEFAULT_COLUMN_SCHEMAS)
+        self.options = options or GatewayOptions()
+        self.column_schemas = {**DEFAULT_COLUMN_SCHEMAS, **self.options.column_schemas}
         self.collections = CollectionDirectory(
-            http, parent=parent_collection, create_missing=create_collections
+            http, parent=self.options.parent_collection, create_missing=self.options.create_collections
         )
         self.cache = GuidCache()
         self.types = types or TypeBootstrap()
@@ -299,7 +283,7 @@ class PurviewGateway:
             collections=self.collections,
             column_schemas=self.column_schemas,
             cache=self.cache,
-            read_chunk=self.read_chunk,
+            read_chunk=self.options.read_chunk,
         )
 
     @_one_budget
@@ -349,7 +333,9 @@ class PurviewGateway:
         self, items: Sequence[PivotAssetItem], prior: PriorInput, context: AssetContext
     ) -> list[ItemResult]:
         works = self._prepare(items, prior, context)
-        write_assets(self.http, [w for w in works if w.ok], max_entities=self.batch_size, cache=self.cache)
+        write_assets(
+            self.http, [w for w in works if w.ok], max_entities=self.options.batch_size, cache=self.cache
+        )
         results = []
         for work in works:
             if work.error is not None:
@@ -455,10 +441,10 @@ class PurviewGateway:
         Columns owned by a deleted asset go with it. Use ``delete_terms`` for glossary terms."""
         results: list[DeleteResult] = []
         unique = list(dict.fromkeys(guids))
-        for start in range(0, len(unique), self.batch_size):
-            chunk = unique[start : start + self.batch_size]
+        for start in range(0, len(unique), self.options.batch_size):
+            chunk = unique[start : start + self.options.batch_size]
             try:
-                delete_guids(self.http, chunk, chunk=self.batch_size)
+                delete_guids(self.http, chunk, chunk=self.options.batch_size)
                 self.cache.forget(chunk)
                 results += [DeleteResult(guid=g, status="deleted") for g in chunk]
             except NotFoundError:

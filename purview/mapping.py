@@ -136,9 +136,6 @@ class MappedAsset:
     terms: dict[str, frozenset[str]] = field(default_factory=dict)
     classifications: dict[str, frozenset[str]] = field(default_factory=dict)
 
-    def column_ref(self, name: str) -> EntityRef:
-        return EntityRef(self.columns[0]["typeName"], column_qualified_name(self.ref.qualified_name, name))
-
 
 RefResolver = Callable[[Ref], EntityRef]
 TermResolver = Callable[[Ref], str]

@@ -4,7 +4,8 @@ The account's capacity units give the ceiling (25 operations/s per CU, times a u
 shared (scans, people, other tools, other catalogs), so the capacity left for the sync is unknown: a 429
 halves the rate (multiplicative decrease) and each second of answers without one adds a small step
 (additive increase), never above the ceiling. A sync thus settles just below what Purview lets it have,
-instead of bursting into 429s and sleeping through ``Retry-After``. Every HTTP attempt takes one token.
+instead of bursting into 429s and sleeping through ``Retry-After``. Every HTTP attempt takes one token:
+``PacingPolicy`` puts the pacer in an azure-core pipeline, below the retry policy.
 """
 
 from __future__ import annotations
@@ -13,8 +14,21 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["OPS_PER_CAPACITY_UNIT", "AdaptivePacer", "AimdController", "TokenBucket", "ceiling_rate"]
+from azure.core.pipeline import PipelineRequest, PipelineResponse
+from azure.core.pipeline.policies import HTTPPolicy
+
+from purview.calls import CallStats
+
+__all__ = [
+    "OPS_PER_CAPACITY_UNIT",
+    "AdaptivePacer",
+    "AimdController",
+    "PacingPolicy",
+    "TokenBucket",
+    "ceiling_rate",
+]
 
 OPS_PER_CAPACITY_UNIT = 25
 """Purview Data Map throughput per capacity unit (operations per second)."""
@@ -45,7 +59,6 @@ class TokenBucket:
         self._lock = threading.Lock()
         self._tokens = self.burst
         self._stamp = clock()
-        self.waited_seconds = 0.0
 
     @classmethod
     def for_capacity_units(
@@ -82,7 +95,6 @@ class TokenBucket:
             self._refill(self._clock())
             self._tokens -= 1.0
             wait = 0.0 if self._tokens >= 0 else -self._tokens / self.rate
-            self.waited_seconds += wait
         if wait > 0:
             self._sleep(wait)
         return wait
@@ -223,3 +235,26 @@ class AdaptivePacer:
     def _apply(self) -> None:
         rate = self.aimd.rate
         self.bucket.set_rate(rate, max(1.0, rate * self._burst_seconds))
+
+
+class PacingPolicy(HTTPPolicy):  # type: ignore[type-arg]
+    """Each HTTP attempt waits for its turn at the (shared) pacer and reports how it went: a 429 slows every
+    transport sharing the pacer; 5xx answers and exceptions say nothing about capacity and leave the pace."""
+
+    def __init__(self, pacer: AdaptivePacer, stats: CallStats) -> None:
+        super().__init__()
+        self.pacer = pacer
+        self.stats = stats
+
+    def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
+        waited, sent_at = self.pacer.acquire()
+        try:
+            response: PipelineResponse[Any, Any] = self.next.send(request)
+            status = response.http_response.status_code
+            if status == 429:
+                self.pacer.throttled(sent_at)
+            elif status != 408 and status < 500:  # a 4xx answer is still a served request
+                self.pacer.succeeded()
+            return response
+        finally:
+            self.stats.paced(waited, self.pacer.rate, self.pacer.lowest_rate)

@@ -1,10 +1,12 @@
-"""Retries bounded by a time budget: ``Retry-After`` (with jitter) when the server gives one, else exponential
-backoff with full jitter.
+"""The one retry layer of Purview calls: azure-core's ``RetryPolicy`` bounded by a time budget, not a count.
 
-Only ``RetryableError`` (429, 5xx, 408, timeouts) is retried; everything else is raised at once. A busy
-Purview is not a reason to fail an object: a call keeps trying until its ``budget_seconds`` (minutes, by
-default ten) are spent, and only then fails with ``RetryBudgetExceeded``, whose message says so.
-``max_attempts`` is an optional extra cap (tests, tools); the sync itself leaves it unset.
+azure-core owns the loop (which answers to retry, connection and read errors, body rewinding, history).
+What it lacks, and this module adds: a deadline (``budget_seconds``, or the earlier end a caller sets for a
+whole batch: the objects' lease), every method retried (Atlas upserts are idempotent: matched by
+qualifiedName), ``x-ms-retry-after-ms`` preferred over ``Retry-After`` and garbage in either ignored, jitter
+on both the server's delay and the backoff (threads throttled together do not come back together), and each
+wait cut to what is left of the deadline. When the deadline ends the retries, the request's context says so
+(``BUDGET_SPENT``) and the error step raises ``RetryBudgetExceeded``.
 """
 
 from __future__ import annotations
@@ -14,31 +16,39 @@ import logging
 import math
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any
 
-from purview.errors import RetryableError, RetryBudgetExceeded
+from azure.core.pipeline import PipelineRequest, PipelineResponse
+from azure.core.pipeline.policies import RetryPolicy
+from azure.core.pipeline.transport import HttpTransport
 
 __all__ = [
-    "RetryPolicy",
-    "backoff_delay",
-    "call_with_retry",
-    "parse_retry_after",
-    "retry_after_delay",
-    "retry_delay",
+    "BUDGET_SPENT",
+    "DEADLINE_OPTION",
+    "BudgetRetryPolicy",
+    "BudgetSpent",
+    "RetryOptions",
+    "retry_after",
 ]
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
+
+DEADLINE_OPTION = "purview_deadline"
+"""Request option: a ``clock()`` instant after which no retry starts (a batch's shared budget)."""
+BUDGET_SPENT = "purview_budget_spent"
+"""Context key set when the deadline, not success or the attempt cap, ended the retries."""
+_UNLIMITED = 10**9
+_ALL_METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "PATCH", "DELETE", "OPTIONS"})
 
 
 @dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How long to keep retrying one gateway call.
+class RetryOptions:
+    """How long one Purview call keeps retrying 429, 5xx, 408, timeouts and broken connections.
 
-    >>> RetryPolicy(budget_seconds=60, base_delay=0.5).max_attempts is None
+    >>> RetryOptions(budget_seconds=60, base_delay=0.5).max_attempts is None
     True
     """
 
@@ -47,6 +57,7 @@ class RetryPolicy:
     max_delay: float = 60.0
     retry_after_jitter: float = 0.25
     max_attempts: int | None = None
+    """An optional cap (tests, tools); the sync leaves it unset and only the budget bounds retries."""
 
     def __post_init__(self) -> None:
         if self.max_attempts is not None and self.max_attempts < 1:
@@ -57,14 +68,17 @@ class RetryPolicy:
             raise ValueError("retry_after_jitter must be between 0 and 1")
 
 
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` value: delta-seconds or an HTTP date; None if absent/invalid.
+@dataclass(frozen=True, slots=True)
+class BudgetSpent:
+    """Why the retries stopped: the budget (seconds), the attempts made and the time they took."""
 
-    >>> parse_retry_after("2")
-    2.0
-    >>> parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=datetime(2015, 10, 21, 7, 27, 30, tzinfo=UTC))
-    30.0
-    """
+    budget_seconds: float
+    attempts: int
+    elapsed: float
+
+
+def _seconds(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Delta-seconds or an HTTP date; None when absent, unreadable, negative-infinite or NaN."""
     if value is None or not value.strip():
         return None
     text = value.strip()
@@ -78,72 +92,110 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
         seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    if math.isnan(seconds):
+    if not math.isfinite(seconds):
         return None
     return max(0.0, seconds)
 
 
-def backoff_delay(attempt: int, policy: RetryPolicy, rng: random.Random) -> float:
-    """Full jitter: uniform in [0, min(max_delay, base_delay * 2**(attempt-1))]; ``attempt`` counts from 1."""
-    ceiling = min(policy.max_delay, policy.base_delay * (2 ** min(max(0, attempt - 1), 30)))
-    return rng.uniform(0.0, ceiling)
+def retry_after(headers: Mapping[str, str], *, now: datetime | None = None) -> float | None:
+    """Seconds the server asked to wait: ``x-ms-retry-after-ms`` (finer) when valid, else ``Retry-After``
+    (seconds or an HTTP date); None when neither is usable. A negative or NaN value is ignored (it once made
+    ``time.sleep`` raise and fail the whole batch). ``headers`` must be case-insensitive (as responses' are).
 
-
-def retry_after_delay(retry_after: float, policy: RetryPolicy, rng: random.Random) -> float:
-    """The server's ``Retry-After`` stretched by up to ``retry_after_jitter`` (never shortened), capped by
-    ``max_delay``: threads throttled together do not all come back at the same instant."""
-    return min(policy.max_delay, max(0.0, retry_after) * (1.0 + rng.uniform(0.0, policy.retry_after_jitter)))
-
-
-def retry_delay(error: RetryableError, attempt: int, policy: RetryPolicy, rng: random.Random) -> float:
-    """The wait before the next attempt: jittered ``Retry-After`` when given, else jittered backoff."""
-    if error.retry_after is not None:
-        return retry_after_delay(error.retry_after, policy, rng)
-    return backoff_delay(attempt, policy, rng)
-
-
-def call_with_retry(
-    operation: Callable[[], T],
-    policy: RetryPolicy,
-    *,
-    describe: str = "purview call",
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
-    rng: random.Random | None = None,
-    on_retry: Callable[[RetryableError, float], None] | None = None,
-    deadline: float | None = None,
-) -> T:
-    """Run ``operation`` until it succeeds, fails permanently, or the time budget (or attempt cap) runs out.
-
-    ``deadline`` (a ``clock()`` instant) is a budget shared with other calls (all requests of one batch): the
-    call stops at the earlier of it and its own budget. ``on_retry(error, wait)`` is called before each wait
-    (counters, logs). When the budget is spent, ``RetryBudgetExceeded`` (chained to the last error) says how
-    long and how often it tried; when the optional attempt cap is reached, the last error is re-raised.
+    >>> retry_after({"x-ms-retry-after-ms": "1500", "Retry-After": "2"})
+    1.5
+    >>> retry_after({"x-ms-retry-after-ms": "-5", "Retry-After": "2"})
+    2.0
     """
-    rng = rng or random.Random()
-    started = clock()
-    own = started + policy.budget_seconds
-    deadline = own if deadline is None else min(own, deadline)
-    attempt = 0
-    while True:
-        attempt += 1
+    millis = headers.get("x-ms-retry-after-ms")
+    if millis is not None:
         try:
-            return operation()
-        except RetryableError as exc:
-            if policy.max_attempts is not None and attempt >= policy.max_attempts:
-                raise
-            remaining = deadline - clock()
-            if remaining <= 0:
-                raise RetryBudgetExceeded(
-                    f"gave up after the retry budget of {policy.budget_seconds:g}s "
-                    f"({attempt} attempts over {clock() - started:.0f}s); last answer: {exc}",
-                    status=exc.status,
-                    error_code=exc.error_code,
-                    request_id=exc.request_id,
-                    operation=describe,
-                ) from exc
-            wait = min(retry_delay(exc, attempt, policy, rng), remaining)
-            logger.info("%s: attempt %d failed (%s); retrying in %.2fs", describe, attempt, exc, wait)
-            if on_retry is not None:
-                on_retry(exc, wait)
-            sleep(wait)
+            value = float(millis) / 1000
+        except ValueError:
+            value = math.nan
+        if 0 <= value < math.inf:
+            return value
+    return _seconds(headers.get("Retry-After"), now=now)
+
+
+class BudgetRetryPolicy(RetryPolicy):  # type: ignore[type-arg]
+    """azure-core's retry loop, bounded by ``RetryOptions.budget_seconds`` (or an earlier deadline).
+
+    >>> BudgetRetryPolicy(RetryOptions(max_attempts=3)).total_retries   # the cap, in azure-core terms
+    2
+    """
+
+    def __init__(
+        self,
+        options: RetryOptions | None = None,
+        *,
+        on_retry: Callable[[], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.options = options or RetryOptions()
+        retries = _UNLIMITED if self.options.max_attempts is None else self.options.max_attempts - 1
+        super().__init__(
+            retry_total=retries,
+            retry_connect=retries,
+            retry_read=retries,
+            retry_status=retries,
+            retry_backoff_factor=self.options.base_delay,
+            retry_backoff_max=self.options.max_delay,
+        )
+        self._method_whitelist = _ALL_METHODS
+        self._on_retry = on_retry
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng or random.Random()
+
+    def configure_retries(self, options: dict[str, Any]) -> dict[str, Any]:
+        settings: dict[str, Any] = super().configure_retries(options)
+        now = self._clock()
+        own = now + self.options.budget_seconds
+        shared = options.pop(DEADLINE_OPTION, None)
+        settings["deadline"] = own if shared is None else min(own, shared)
+        settings["started"] = now
+        return settings
+
+    def is_retry(self, settings: dict[str, Any], response: PipelineResponse[Any, Any]) -> bool:
+        """429, 408 and 5xx, whatever the method (azure-core retries a POST only on 500/503/504)."""
+        del settings
+        status: int = response.http_response.status_code
+        return status in (408, 429) or status >= 500
+
+    def increment(
+        self,
+        settings: dict[str, Any],
+        response: PipelineRequest[Any] | PipelineResponse[Any, Any] | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        more: bool = super().increment(settings, response=response, error=error)
+        now = self._clock()
+        if more and now >= settings["deadline"] and response is not None:
+            response.context[BUDGET_SPENT] = BudgetSpent(
+                self.options.budget_seconds, len(settings["history"]), now - settings["started"]
+            )
+            return False
+        return more
+
+    def sleep(
+        self,
+        settings: dict[str, Any],
+        transport: HttpTransport[Any, Any],
+        response: PipelineResponse[Any, Any] | None = None,
+    ) -> None:
+        """Wait the jittered ``Retry-After`` when given, else full-jitter backoff; never past the deadline."""
+        del transport
+        asked = retry_after(response.http_response.headers) if response is not None else None
+        if asked is not None:
+            wait = asked * (1.0 + self._rng.uniform(0.0, self.options.retry_after_jitter))
+        else:
+            attempt = len(settings["history"])
+            wait = self._rng.uniform(0.0, self.options.base_delay * 2 ** min(max(0, attempt - 1), 30))
+        wait = max(0.0, min(wait, self.options.max_delay, settings["deadline"] - self._clock()))
+        logger.info("Purview call failed (attempt %d); retrying in %.2fs", len(settings["history"]), wait)
+        if self._on_retry is not None:
+            self._on_retry()
+        self._sleep(wait)

@@ -10,7 +10,7 @@ import requests
 
 from localdev.purview import EmulatorServer
 from pivot import ItemRef, PivotAssetItem, PivotGlossaryItem
-from purview import NotFoundError, PurviewGateway, ThrottledError
+from purview import GatewayOptions, NotFoundError, PurviewGateway, PurviewHttp, RetryOptions, ThrottledError
 from tests.integration.gateway.dataset import CATALOG, table
 
 
@@ -20,9 +20,10 @@ def fresh(emulator: EmulatorServer) -> Iterator[EmulatorServer]:
     yield emulator
 
 
-def gateway_for(emulator: EmulatorServer, **kwargs: Any) -> PurviewGateway:
-    kwargs.setdefault("capacity_units", None)
-    return PurviewGateway(endpoint=emulator.url, **kwargs)
+def gateway_for(
+    emulator: EmulatorServer, *, retry: RetryOptions | None = None, **options: Any
+) -> PurviewGateway:
+    return PurviewGateway(PurviewHttp(emulator.url, retry=retry), GatewayOptions(**options))
 
 
 def bare_table(i: int, **overrides: Any) -> PivotAssetItem:
@@ -146,11 +147,9 @@ def test_pyapacheatlas_client_through_the_gateway_transport(fresh: EmulatorServe
 
 
 def test_throttled_error_after_attempts_run_out(fresh: EmulatorServer) -> None:
-    from purview import RetryPolicy
-
     fresh.set_faults(capacity_units=0.04)  # one request per 25 s
     try:
-        gateway = gateway_for(fresh, retry=RetryPolicy(max_attempts=2, base_delay=0.1, max_delay=0.2))
+        gateway = gateway_for(fresh, retry=RetryOptions(max_attempts=2, base_delay=0.1, max_delay=0.2))
         gateway.http.atlas("GET", "/glossary")
         with pytest.raises(ThrottledError) as info:
             gateway.http.atlas("GET", "/glossary")

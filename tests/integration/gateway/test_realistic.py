@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from localdev.purview import EmulatorServer
-from purview import GENERIC_PROCESS, ItemResult, PurviewGateway
+from purview import GENERIC_PROCESS, GatewayOptions, ItemResult, PurviewGateway, PurviewHttp
 from tests.integration.gateway.dataset import COLLECTIONS, Dataset, dataset, leaf_terms
 
 logger = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def writes(stats: dict[str, Any]) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def landed(emulator: EmulatorServer) -> Landed:
-    gateway = PurviewGateway(endpoint=emulator.url, capacity_units=None, create_collections=True)
+    gateway = PurviewGateway(PurviewHttp(emulator.url), GatewayOptions(create_collections=True))
     data = dataset(tables=TABLES)
     classifications = gateway.ensure_classifications(data.classifications)
     terms = gateway.upsert_terms(data.terms)

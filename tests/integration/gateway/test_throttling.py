@@ -12,16 +12,10 @@ from typing import Any
 import pytest
 import requests
 
+from config import Settings
 from localdev.purview import EmulatorServer
 from localdev.purview.rates import max_in_window
-from purview import (
-    GENERIC_PROCESS,
-    AdaptivePacer,
-    PurviewGateway,
-    RetryBudgetExceeded,
-    RetryPolicy,
-    TypeBootstrap,
-)
+from purview import GENERIC_PROCESS, AdaptivePacer, RetryBudgetExceeded, TypeBootstrap, gateway_from_settings
 from tests.integration.gateway.dataset import dataset, table
 
 TABLES = 24
@@ -50,13 +44,15 @@ def throttled_emulator() -> Iterator[EmulatorServer]:
 @pytest.mark.timeout(180)
 def test_lands_everything_at_one_capacity_unit_with_faults(throttled_emulator: EmulatorServer) -> None:
     session = TimedSession()
-    gateway = PurviewGateway(
-        endpoint=throttled_emulator.url,
-        session=session,
-        capacity_units=1,
-        create_collections=True,
-        retry=RetryPolicy(max_attempts=8, base_delay=0.2, max_delay=5, budget_seconds=60),
+    settings = Settings(
+        purview_endpoint=throttled_emulator.url,
+        purview_capacity_units=1,
+        purview_create_collections=True,
+        purview_retry_budget_seconds=60,
+        purview_retry_base_delay_seconds=0.2,
+        purview_retry_max_delay_seconds=5,
     )
+    gateway = gateway_from_settings(settings, session=session)
     data = dataset(tables=TABLES, columns=5, processes=6)
     started = time.monotonic()
     classes = gateway.ensure_classifications(data.classifications)
@@ -92,12 +88,14 @@ def test_lands_everything_at_one_capacity_unit_with_faults(throttled_emulator: E
 @pytest.mark.timeout(120)
 def test_client_timeouts_are_retried() -> None:
     with EmulatorServer(port=0, timeout_rate=0.3, timeout_s=2, seed=3) as server:
-        gateway = PurviewGateway(
-            endpoint=server.url,
-            capacity_units=None,
-            timeout=0.5,
-            retry=RetryPolicy(max_attempts=8, base_delay=0.05, max_delay=0.2, budget_seconds=60),
+        settings = Settings(
+            purview_endpoint=server.url,
+            purview_request_timeout_seconds=0.5,
+            purview_retry_budget_seconds=60,
+            purview_retry_base_delay_seconds=0.05,
+            purview_retry_max_delay_seconds=0.2,
         )
+        gateway = gateway_from_settings(settings)
         items = dataset(tables=6, columns=3, processes=0).tables
         bare = [
             i.model_copy(update={"target_collection": None, "glossary_items": (), "classification_items": ()})
@@ -132,9 +130,8 @@ def test_threads_sharing_one_pacer_adapt_to_a_busier_purview() -> None:
     with EmulatorServer(port=0, capacity_units=2) as server:
 
         def worker(first: int) -> list[str]:
-            gateway = PurviewGateway(
-                endpoint=server.url, pacer=pacer, types=types, retry=RetryPolicy(budget_seconds=120)
-            )
+            settings = Settings(purview_endpoint=server.url, purview_retry_budget_seconds=120)
+            gateway = gateway_from_settings(settings, pacer=pacer, types=types)
             statuses: list[str] = []
             for n in range(first, first + 40):  # one small call after another, like many batches
                 item = table(n, columns=2, target_collection=None, glossary_items=(), classification_items=())
@@ -164,11 +161,14 @@ def test_threads_sharing_one_pacer_adapt_to_a_busier_purview() -> None:
 @pytest.mark.timeout(60)
 def test_a_call_fails_only_when_its_retry_budget_is_spent_and_says_so() -> None:
     with EmulatorServer(port=0, error_rate=1.0, seed=1) as server:  # Purview answers 503, always
-        gateway = PurviewGateway(
-            endpoint=server.url,
-            capacity_units=None,
-            retry=RetryPolicy(budget_seconds=1.5, base_delay=0.05, max_delay=0.2),
+        settings = Settings(
+            purview_endpoint=server.url,
+            purview_request_timeout_seconds=1,
+            purview_retry_budget_seconds=1.5,
+            purview_retry_base_delay_seconds=0.05,
+            purview_retry_max_delay_seconds=0.2,
         )
+        gateway = gateway_from_settings(settings)
         started = time.monotonic()
         with pytest.raises(RetryBudgetExceeded) as info:
             gateway.http.atlas("GET", "/types/typedefs/headers")

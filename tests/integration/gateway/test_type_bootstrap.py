@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import requests
 
 from localdev.purview import EmulatorServer
 from pivot import PivotAssetItem
-from purview import PurviewGateway, TypeBootstrap
+from purview import PurviewGateway, PurviewHttp, TypeBootstrap
 from purview.typedefs import project_typedefs
+from tests.unit.purview.fakes import response
 
 
 def dataset(n: int) -> PivotAssetItem:
@@ -31,7 +31,7 @@ def test_assets_land_when_the_custom_types_vanish_after_the_bootstrap() -> None:
     """The worker cached "types ensured"; someone deleted them (possible while no asset uses them). The
     batch that meets ``ATLAS-400-00-014`` re-ensures the types and writes its assets again: none fails."""
     with EmulatorServer(port=0) as server:
-        gateway = PurviewGateway(endpoint=server.url, capacity_units=None, types=TypeBootstrap())
+        gateway = PurviewGateway(PurviewHttp(server.url), types=TypeBootstrap())
         gateway.bootstrap_types()
         for name in reversed([d["name"] for d in project_typedefs()]):
             answer = requests.delete(
@@ -52,13 +52,7 @@ class _NoTypedefWrites(requests.Session):
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         if self.denied and str(method) in ("POST", "PUT") and "/types/typedefs" in str(url):
-            answer = requests.Response()
-            answer.status_code = 403
-            answer._content = json.dumps(
-                {"error": {"code": "Forbidden", "message": "caller may not write typedefs"}}
-            ).encode()
-            answer.url = str(url)
-            return answer
+            return response(403, {"error": {"code": "Forbidden", "message": "caller may not write typedefs"}})
         return super().request(method, url, *args, **kwargs)
 
 
@@ -67,9 +61,7 @@ def test_a_bootstrap_without_permission_names_the_cause_then_recovers() -> None:
     not exist"); once the permission is granted the next batch bootstraps and lands them."""
     with EmulatorServer(port=0) as server:
         session = _NoTypedefWrites()
-        gateway = PurviewGateway(
-            endpoint=server.url, capacity_units=None, types=TypeBootstrap(), session=session
-        )
+        gateway = PurviewGateway(PurviewHttp(server.url, session=session), types=TypeBootstrap())
         denied = gateway.upsert_assets([dataset(n) for n in range(2)])
         assert [r.status for r in denied] == ["failed"] * 2
         assert "could not be ensured" in str(denied[0].reason), denied[0].reason

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from config import OPS_PER_CAPACITY_UNIT, PurviewTarget, Settings, SettingsError, load_settings
+from config import PurviewTarget, Settings, SettingsError, load_settings
 
 
 @pytest.fixture(autouse=True)
@@ -17,7 +17,6 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_defaults() -> None:
     settings = load_settings()
     assert settings.purview_capacity_units == 10
-    assert settings.purview_ops_per_second == 10 * OPS_PER_CAPACITY_UNIT == 250
     assert settings.purview_batch_size == 100
     assert settings.purview_create_collections is False
     assert settings.catalogs_file == "catalogs.yaml"
@@ -32,7 +31,6 @@ def test_fractional_capacity_units(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PURVIEW_CAPACITY_UNITS", "0.5")
     settings = load_settings()
     assert settings.purview_capacity_units == 0.5
-    assert settings.purview_ops_per_second == 12.5
 
 
 @pytest.mark.parametrize(
@@ -66,8 +64,7 @@ def test_values_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PURVIEW_ACCOUNT_NAME", "")  # empty counts as unset
     settings = load_settings()
     assert settings.purview_target() == PurviewTarget(endpoint="http://127.0.0.1:8081")
-    assert settings.purview_target().kind == "endpoint"
-    assert settings.purview_ops_per_second == 100
+    assert settings.purview_capacity_units == 4
     assert settings.purview_batch_size == 1000
     assert settings.purview_create_collections is True
     assert settings.purview_parent_collection == "federated"
@@ -78,7 +75,7 @@ def test_values_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_account_target(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PURVIEW_ACCOUNT_NAME", "contoso-purview")
     target = load_settings().purview_target()
-    assert (target.kind, target.account_name, target.endpoint) == ("account", "contoso-purview", None)
+    assert (target.account_name, target.endpoint) == ("contoso-purview", None)
 
 
 def test_missing_target_says_what_to_set() -> None:

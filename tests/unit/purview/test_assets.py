@@ -246,7 +246,7 @@ def test_writing_an_adopted_asset_whose_columns_exist_records_their_guids() -> N
             return response(200, {"guidAssignments": guids})
         return response(200, {})
 
-    http = PurviewHttp("http://p", session=ScriptedSession(handler=handler), capacity_units=None)
+    http = PurviewHttp("http://p", session=ScriptedSession(handler=handler))
     write_assets(http, [work], max_entities=100, cache=GuidCache())
     assert work.ok, work.error
     assert work.column_guids["id"].endswith("#id")

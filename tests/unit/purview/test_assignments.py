@@ -59,7 +59,7 @@ def test_prior_state_after_a_result() -> None:
 
 
 def _http(session: ScriptedSession) -> PurviewHttp:
-    return PurviewHttp("http://p", session=session, capacity_units=None)
+    return PurviewHttp("http://p", session=session)
 
 
 def test_bulk_classify_falls_back_one_by_one_and_tolerates_already_classified() -> None:

@@ -1,40 +1,57 @@
+"""The azure-core transport: error mapping, counting by method and read flag, pacing, the bearer token and
+the routed pyapacheatlas client, driven through the real pipeline against a real server on 127.0.0.1."""
+
 from __future__ import annotations
 
+import datetime
+import ipaddress
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
-from pyapacheatlas.core.util import AtlasException
+from azure.core.credentials import AccessToken
+from azure.core.exceptions import ClientAuthenticationError
 
-from purview.client import PURVIEW_SCOPE, PurviewHttp, error_from_response, translate_exception
+from purview.client import PURVIEW_SCOPE, PurviewHttp
+from purview.error_policy import error_from_response
 from purview.errors import (
     AuthError,
     ConflictError,
-    DeadlineExceeded,
     NotFoundError,
     PurviewError,
-    RetryableError,
-    RetryBudgetExceeded,
     ThrottledError,
     TransientError,
     ValidationError,
 )
-from purview.retry import RetryPolicy
-from tests.unit.purview.fakes import ManualClock, ScriptedSession, response
+from purview.ratelimit import AdaptivePacer
+from purview.retry import RetryOptions
+from tests.unit.purview.fakes import Answer, ManualClock, ScriptedServer
 
 
-def atlas_error(code: str, message: str = "boom") -> str:
-    return f'{{"requestId": "r-1", "errorCode": "{code}", "errorMessage": "{message}"}}'
+def atlas_error(code: str, message: str = "boom") -> dict[str, str]:
+    return {"requestId": "r-1", "errorCode": code, "errorMessage": message}
+
+
+@pytest.fixture
+def server() -> Iterator[ScriptedServer]:
+    with ScriptedServer() as running:
+        yield running
+
+
+def http_for(server: ScriptedServer, **kwargs: Any) -> PurviewHttp:
+    clock = ManualClock()
+    return PurviewHttp(server.url, sleep=clock.sleep, clock=clock, **kwargs)
 
 
 @pytest.mark.parametrize(
     ("status", "body", "cls"),
     [
-        (429, '{"error": {"code": "TooManyRequests", "message": "slow down"}}', ThrottledError),
-        (503, '{"error": {"code": "ServiceUnavailable", "message": "x"}}', TransientError),
+        (429, {"error": {"code": "TooManyRequests", "message": "slow down"}}, ThrottledError),
+        (503, {"error": {"code": "ServiceUnavailable", "message": "x"}}, TransientError),
         (500, atlas_error("ATLAS-500-00-001"), TransientError),
-        (408, "", TransientError),
-        (401, '{"error": {"code": "Unauthorized", "message": "no token"}}', AuthError),
+        (408, None, TransientError),
+        (401, {"error": {"code": "Unauthorized", "message": "no token"}}, AuthError),
         (403, atlas_error("ATLAS-403-00-001"), AuthError),
         (404, atlas_error("ATLAS-404-00-005"), NotFoundError),
         (404, atlas_error("ATLAS-404-00-007"), ValidationError),  # missing mandatory attribute
@@ -43,189 +60,82 @@ def atlas_error(code: str, message: str = "boom") -> str:
         (400, atlas_error("ATLAS-400-00-014"), ValidationError),
     ],
 )
-def test_error_from_response_types(status: int, body: str, cls: type[PurviewError]) -> None:
-    error = error_from_response(status, body, {}, operation="op")
-    assert type(error) is cls
-    assert error.status == status
-    assert isinstance(error, Exception)
+def test_the_error_step_maps_each_answer_to_its_type(
+    server: ScriptedServer, status: int, body: Any, cls: type[PurviewError]
+) -> None:
+    server.default = Answer(status, body)
+    with pytest.raises(PurviewError) as info:
+        http_for(server, retry=RetryOptions(max_attempts=1)).atlas("POST", "/entity/bulk", operation="op")
+    assert type(info.value) is cls and info.value.status == status and info.value.operation == "op"
 
 
-def test_error_keeps_code_message_request_id() -> None:
-    error = error_from_response(404, atlas_error("ATLAS-404-00-005", "Given instance guid x"), {})
-    assert (error.error_code, error.message, error.request_id) == (
+def test_an_error_keeps_code_message_request_id_and_retry_after(server: ScriptedServer) -> None:
+    server.default = Answer(404, {"errorCode": "ATLAS-404-00-005", "errorMessage": "Given instance guid x"})
+    server.default.headers = {"x-ms-request-id": "req-7", "Retry-After": "3"}
+    with pytest.raises(NotFoundError) as info:
+        http_for(server).atlas("GET", "/entity/guid/x")
+    error = info.value
+    assert (error.error_code, error.message, error.request_id, error.retry_after) == (
         "ATLAS-404-00-005",
         "Given instance guid x",
-        "r-1",
+        "req-7",
+        3.0,
     )
     assert "ATLAS-404-00-005" in str(error) and "HTTP 404" in str(error)
 
 
-def test_retry_after_header_forms() -> None:
-    assert error_from_response(429, "", {"Retry-After": "3"}).retry_after == 3.0
-    assert (
-        error_from_response(429, "", {"x-ms-retry-after-ms": "1500", "Retry-After": "2"}).retry_after == 1.5
-    )
-    dated = error_from_response(429, "", {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
-    assert dated.retry_after == 0.0  # a date in the past: retry now
-    assert error_from_response(429, "", {}).retry_after is None
+def test_error_from_response_reads_a_non_json_body() -> None:
+    error = error_from_response(502, "<html>bad gateway</html>")
+    assert isinstance(error, TransientError) and error.message == "<html>bad gateway</html>"
 
 
-def test_translate_atlas_exception_is_caught_as_exception() -> None:
-    with pytest.raises(BaseException) as info:  # AtlasException is a BaseException
-        raise AtlasException(atlas_error("ATLAS-409-00-009", "duplicate term"))
-    error = translate_exception(info.value)
-    assert isinstance(error, ConflictError)
-    assert error.status == 409 and error.message == "duplicate term"
+def test_urls_query_and_headers_of_an_atlas_call(server: ScriptedServer) -> None:
+    http = http_for(server)
+    http.atlas("GET", "/entity/bulk", params=[("guid", "a"), ("guid", "b#1 x"), ("skip", None)])
+    seen = server.seen[0]
+    assert seen.path == "/datamap/api/atlas/v2/entity/bulk"
+    assert seen.params == [("guid", "a"), ("guid", "b#1 x"), ("api-version", "2023-09-01")]
+    assert seen.headers["Accept"] == "application/json" and seen.headers["User-Agent"] == "purview-federation"
+    assert "Authorization" not in seen.headers  # the emulator path: no authentication step at all
 
 
-def test_translate_request_exceptions() -> None:
-    assert isinstance(translate_exception(requests.Timeout("slow")), TransientError)
-    assert isinstance(translate_exception(requests.ConnectionError("refused")), TransientError)
-    throttled = translate_exception(requests.RequestException('{"error": {"code": "TooManyRequests"}}'))
-    assert isinstance(throttled, ThrottledError)
-    assert isinstance(
-        translate_exception(requests.RequestException("<html>bad gateway</html>")), TransientError
-    )
+def test_attempts_are_counted_by_method_and_read_flag(server: ScriptedServer) -> None:
+    server.answers[:] = [Answer(429, headers={"Retry-After": "1"})]
+    http = http_for(server)
+    http.atlas("GET", "/glossary", operation="glossary.list")  # throttled once: two read attempts
+    http.atlas("POST", "/entity/bulk", json_body={}, operation="entity.upsert")
+    http.atlas("POST", "/search/query", json_body={}, operation="search", read=True)
+    http.atlas("DELETE", "/entity/guid/x", operation="entity.delete")
+    stats = http.stats.as_json()
+    assert (stats["calls"], stats["reads"], stats["writes"]) == (5, 3, 2)
+    assert stats["by_method"] == {"DELETE": 1, "GET": 2, "POST": 2}
+    assert stats["by_operation"] == {"entity.delete": 1, "entity.upsert": 1, "glossary.list": 2, "search": 1}
+    assert (stats["retries"], stats["throttled"]) == (1, 1)
 
 
-def make_http(session: ScriptedSession, clock: ManualClock, **kwargs: Any) -> PurviewHttp:
-    kwargs.setdefault("retry", RetryPolicy(max_attempts=4, base_delay=0.5, max_delay=10, budget_seconds=100))
-    return PurviewHttp(
-        "http://purview.test/", session=session, capacity_units=None, sleep=clock.sleep, clock=clock, **kwargs
-    )
+def test_invalid_json_in_a_success_is_a_transient_error(server: ScriptedServer) -> None:
+    server.default = Answer(200, "{not json")
+    with pytest.raises(TransientError, match="invalid JSON"):
+        http_for(server).atlas("GET", "/glossary")
 
 
-@pytest.mark.parametrize("value", ["-5000", "nan", "inf", "abc"])
-def test_a_nonsense_ms_retry_after_falls_back_to_retry_after(value: str) -> None:
-    """A negative x-ms-retry-after-ms made the retry sleep a negative time: ``ValueError`` out of
-    ``time.sleep``, which failed the whole batch instead of retrying it."""
-    error = error_from_response(429, "", {"x-ms-retry-after-ms": value, "Retry-After": "2"})
-    assert error.retry_after == 2.0
-
-
-def test_http_retries_429_honouring_retry_after_then_succeeds() -> None:
-    session = ScriptedSession(
-        [
-            response(429, {"error": {"code": "TooManyRequests"}}, {"Retry-After": "2"}),
-            response(200, {"ok": 1}),
-        ]
-    )
+def test_pacing_takes_a_token_per_attempt(server: ScriptedServer) -> None:
     clock = ManualClock()
-    http = make_http(session, clock)
-    assert http.atlas("GET", "/types/typedefs/headers") == {"ok": 1}
-    assert len(clock.sleeps) == 1 and 2.0 <= clock.sleeps[0] <= 2.5  # Retry-After, stretched by jitter
-    assert http.stats.retries == 1 and http.stats.throttled == 1 and http.stats.total_calls == 2
-    assert session.calls[0].url == "http://purview.test/datamap/api/atlas/v2/types/typedefs/headers"
-    assert ("api-version", "2023-09-01") in session.calls[0].params
-    assert session.calls[0].timeout == 30.0
-
-
-def test_http_backs_off_on_5xx_and_gives_up_after_max_attempts() -> None:
-    session = ScriptedSession([response(503, "") for _ in range(4)])
-    clock = ManualClock()
-    http = make_http(session, clock)
-    with pytest.raises(TransientError):
-        http.atlas("POST", "/entity/bulk", json_body={"entities": []})
-    assert len(session.calls) == 4 and len(clock.sleeps) == 3
-    assert all(0 <= s <= 10 for s in clock.sleeps)
-
-
-def test_http_does_not_retry_permanent_errors() -> None:
-    session = ScriptedSession([response(400, atlas_error("ATLAS-400-00-014"))])
-    http = make_http(session, ManualClock())
-    with pytest.raises(ValidationError):
-        http.atlas("POST", "/entity/bulk", json_body={})
-    assert len(session.calls) == 1
-
-
-def test_http_deadline() -> None:
-    session = ScriptedSession([response(429, "", {"Retry-After": "8"}) for _ in range(3)])
-    http = make_http(session, ManualClock(), retry=RetryPolicy(max_attempts=5, budget_seconds=10))
-    with pytest.raises(DeadlineExceeded) as info:
-        http.atlas("GET", "/glossary")
-    assert isinstance(info.value, RetryableError) and isinstance(info.value.__cause__, ThrottledError)
-
-
-def test_http_connection_error_is_transient_and_retried() -> None:
-    session = ScriptedSession([requests.ConnectionError("reset"), response(204)])
-    http = make_http(session, ManualClock())
-    assert http.atlas("DELETE", "/entity/guid/x") is None
-    assert http.stats.retries == 1
-
-
-class FakeToken:
-    def __init__(self, token: str, expires_on: int) -> None:
-        self.token, self.expires_on = token, expires_on
-
-
-class FakeCredential:
-    def __init__(self) -> None:
-        self.scopes: list[tuple[str, ...]] = []
-
-    def get_token(self, *scopes: str, **kwargs: Any) -> FakeToken:
-        self.scopes.append(scopes)
-        return FakeToken(f"t{len(self.scopes)}", 4_000_000_000)
-
-
-def test_bearer_token_from_credential_is_cached() -> None:
-    session = ScriptedSession([response(200, {}), response(200, {})])
-    credential = FakeCredential()
-    http = make_http(session, ManualClock(), credential=credential)
-    http.atlas("GET", "/glossary")
-    http.atlas("GET", "/glossary")
-    assert credential.scopes == [(PURVIEW_SCOPE,)]
-    assert session.calls[1].headers["Authorization"] == "Bearer t1"
-
-
-def test_no_authorization_header_without_credential() -> None:
-    session = ScriptedSession([response(200, {})])
-    make_http(session, ManualClock()).atlas("GET", "/glossary")
-    assert "Authorization" not in session.calls[0].headers
-
-
-def test_pacing_takes_a_token_per_attempt() -> None:
-    session = ScriptedSession([response(200, {}) for _ in range(30)])
-    clock = ManualClock()
-    http = PurviewHttp(
-        "http://p", session=session, capacity_units=1, utilisation=1.0, sleep=clock.sleep, clock=clock
-    )
+    pacer = AdaptivePacer.for_capacity_units(1, utilisation=1.0, clock=clock, sleep=clock.sleep)
+    http = http_for(server, pacer=pacer)
     for _ in range(30):
         http.atlas("GET", "/glossary")
     # 25 ops/s with a burst of 0.1 s (2.5 tokens): the 30th call starts at (30 - 2.5) / 25 = 1.1 s
     assert clock.now == pytest.approx(1.1)
     assert http.stats.paced_seconds == pytest.approx(sum(clock.sleeps))
+    assert http.stats.as_json()["pace_rate"] == 25.0
 
 
-def test_pyapacheatlas_client_is_routed_through_the_transport() -> None:
-    session = ScriptedSession(
-        [response(404, atlas_error("ATLAS-404-00-005")), response(200, {"entities": []})]
-    )
-    http = make_http(session, ManualClock())
-    client = http.pyapacheatlas_client()
-    with pytest.raises(NotFoundError):
-        client.get_single_entity(guid="nope")
-    assert client.get_entity(guid=["a", "b"]) == {"entities": []}
-    assert session.calls[0].url == "http://purview.test/catalog/api/atlas/v2/entity/guid/nope"
-    assert http.stats.total_calls == 2
-
-
-def test_default_credential_is_azure_identity() -> None:
-    from azure.identity import DefaultAzureCredential
-
-    from purview.client import default_credential
-
-    assert isinstance(default_credential(), DefaultAzureCredential)
-
-
-def test_a_429_slows_every_transport_sharing_the_pacer() -> None:
-    from purview.ratelimit import AdaptivePacer
-
+def test_a_429_slows_every_transport_sharing_the_pacer(server: ScriptedServer) -> None:
     clock = ManualClock()
     pacer = AdaptivePacer(20.0, clock=clock, sleep=clock.sleep)
-    throttled = ScriptedSession([response(429, "", {"x-ms-retry-after-ms": "100"}), response(200, {})])
-    other = ScriptedSession([response(200, {}) for _ in range(3)])
-    first = PurviewHttp("http://purview.test", session=throttled, pacer=pacer, sleep=clock.sleep, clock=clock)
-    second = PurviewHttp("http://purview.test", session=other, pacer=pacer, sleep=clock.sleep, clock=clock)
+    server.answers[:] = [Answer(429, headers={"x-ms-retry-after-ms": "100"})]
+    first, second = http_for(server, pacer=pacer), http_for(server, pacer=pacer)
     first.atlas("GET", "/glossary")
     assert pacer.rate == 10.0 and first.stats.throttled == 1
     assert first.stats.as_json()["pace_lowest"] == 10.0
@@ -236,36 +146,107 @@ def test_a_429_slows_every_transport_sharing_the_pacer() -> None:
     assert clock.now - start >= (3 - pacer.bucket.burst) / 10.0 - 1e-9
 
 
-def test_5xx_does_not_speed_the_pacer_up() -> None:
-    from purview.ratelimit import AdaptivePacer
-
+def test_5xx_and_dropped_connections_do_not_speed_the_pacer_up(server: ScriptedServer) -> None:
     clock = ManualClock()
     pacer = AdaptivePacer(20.0, clock=clock, sleep=clock.sleep)
     pacer.throttled(clock.now)
     clock.now += 5
-    session = ScriptedSession([response(503, "") for _ in range(2)])
-    http = make_http(session, clock, retry=RetryPolicy(max_attempts=2, budget_seconds=60))
-    http.pacer = pacer
+    server.answers[:] = [Answer(503), Answer(drop=True)]
+    server.default = Answer(503)
     with pytest.raises(TransientError):
+        http_for(server, pacer=pacer, retry=RetryOptions(max_attempts=3)).atlas("GET", "/glossary")
+    assert pacer.rate == 10.0 and len(server.seen) == 3
+
+
+def test_pyapacheatlas_client_is_routed_through_the_pipeline(server: ScriptedServer) -> None:
+    server.answers[:] = [Answer(404, atlas_error("ATLAS-404-00-005")), Answer(200, {"entities": []})]
+    http = http_for(server)
+    client = http.pyapacheatlas_client()
+    with pytest.raises(NotFoundError):
+        client.get_single_entity(guid="nope")
+    assert client.get_entity(guid=["a", "b"]) == {"entities": []}
+    assert server.seen[0].path == "/catalog/api/atlas/v2/entity/guid/nope"
+    assert ("guid", "a") in server.seen[1].params and ("guid", "b") in server.seen[1].params
+    client.discovery.query("orders")
+    assert server.seen[2].method == "POST" and server.seen[2].path.endswith("/search/query")
+    assert (http.stats.reads, http.stats.writes) == (3, 0)  # discovery POSTs are reads, by flag
+
+
+class FakeCredential:
+    """An azure-core ``TokenCredential`` counting its token requests (or failing as azure-identity does)."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.scopes: list[tuple[str, ...]] = []
+        self.fail = fail
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        del kwargs
+        self.scopes.append(scopes)
+        if self.fail:
+            raise ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token")
+        return AccessToken(f"t{len(self.scopes)}", 4_000_000_000)
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1: azure-core sends a bearer token over https only."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .sign(key, hashes.SHA256())
+    )
+    folder: Path = tmp_path_factory.mktemp("tls")
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return str(folder / "cert.pem"), str(folder / "key.pem")
+
+
+@pytest.fixture
+def tls(certificate: tuple[str, str], monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
+    """The certificate, trusted by requests (through its CA-bundle variable) for this test."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", certificate[0])
+    return certificate
+
+
+def test_the_bearer_token_is_fetched_once_for_the_purview_scope(tls: tuple[str, str]) -> None:
+    credential = FakeCredential()
+    with ScriptedServer(tls=tls) as server:
+        http = PurviewHttp(server.url, credential=credential)
         http.atlas("GET", "/glossary")
-    assert pacer.rate == 10.0
+        http.atlas("GET", "/glossary")
+    assert credential.scopes == [(PURVIEW_SCOPE,)]
+    assert [s.headers["Authorization"] for s in server.seen] == ["Bearer t1", "Bearer t1"]
 
 
-def test_requests_of_one_batch_share_one_retry_budget() -> None:
-    """Each request alone would get 100 s; inside ``shared_budget`` the two together get 100 s, so a batch
-    ends within its objects' lease however many requests it makes."""
-    throttled = response(429, "", {"Retry-After": "30"})
-    session = ScriptedSession([throttled, throttled, response(200, {}), *[throttled] * 10])
-    clock = ManualClock()
-    http = make_http(session, clock, retry=RetryPolicy(budget_seconds=100, max_delay=60))
-    with http.shared_budget() as deadline:
-        assert deadline == 100
-        http.atlas("GET", "/glossary")  # two 429s: ~60-75 s spent
-        with http.shared_budget() as inner:
-            assert inner == deadline  # nested blocks keep the batch's budget
-        with pytest.raises(RetryBudgetExceeded) as info:
+def test_a_credential_failure_is_an_auth_error_and_not_retried(tls: tuple[str, str]) -> None:
+    credential = FakeCredential(fail=True)
+    with ScriptedServer(tls=tls) as server:
+        http = PurviewHttp(server.url, credential=credential)
+        with pytest.raises(AuthError, match="no Purview token"):
             http.atlas("GET", "/glossary")
-    assert clock.now == pytest.approx(100)
-    assert "retry budget of 100s" in str(info.value)
-    session.answers[:] = [throttled, response(200, {})]
-    assert http.atlas("GET", "/glossary") == {}  # outside the block: a fresh budget per request
+    assert server.seen == [] and len(credential.scopes) == 1
+
+
+def test_a_credential_needs_https() -> None:
+    with pytest.raises(ValueError, match="https"):
+        PurviewHttp("http://127.0.0.1:8585", credential=FakeCredential())

@@ -1,12 +1,17 @@
+"""The one retry layer (azure-core's RetryPolicy with a time budget), driven through the real pipeline against
+a real HTTP server on 127.0.0.1; a manual clock stands in for the waits so budgets of minutes take no time."""
+
 from __future__ import annotations
 
-import random
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from requests.structures import CaseInsensitiveDict
 
+from purview.client import PurviewHttp
 from purview.errors import (
     DeadlineExceeded,
     NotFoundError,
@@ -14,169 +19,190 @@ from purview.errors import (
     ThrottledError,
     TransientError,
 )
-from purview.retry import (
-    RetryPolicy,
-    backoff_delay,
-    call_with_retry,
-    parse_retry_after,
-    retry_after_delay,
-    retry_delay,
-)
-from tests.unit.purview.fakes import ManualClock
+from purview.retry import RetryOptions, retry_after
+from tests.unit.purview.fakes import Answer, ManualClock, ScriptedServer
+
+
+@pytest.fixture
+def server() -> Iterator[ScriptedServer]:
+    with ScriptedServer() as running:
+        yield running
+
+
+def http_for(server: ScriptedServer, clock: ManualClock, **retry: Any) -> PurviewHttp:
+    return PurviewHttp(server.url, retry=RetryOptions(**retry), sleep=clock.sleep, clock=clock)
+
+
+def throttled(seconds: str = "30", header: str = "Retry-After") -> Answer:
+    return Answer(429, {"error": {"code": "TooManyRequests", "message": "slow down"}}, {header: seconds})
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"),
-    [("5", 5.0), (" 0.5 ", 0.5), ("-3", 0.0), ("", None), (None, None), ("soon", None), ("nan", None)],
+    ("headers", "expected"),
+    [
+        ({"Retry-After": "5"}, 5.0),
+        ({"Retry-After": " 0.5 "}, 0.5),
+        ({"Retry-After": "-3"}, 0.0),
+        ({"Retry-After": "soon"}, None),
+        ({"Retry-After": "nan"}, None),
+        ({}, None),
+        ({"x-ms-retry-after-ms": "1500", "Retry-After": "2"}, 1.5),  # the finer header wins
+        ({"X-Ms-Retry-After-Ms": "250"}, 0.25),
+        ({"x-ms-retry-after-ms": "-5000", "Retry-After": "2"}, 2.0),  # nonsense falls back
+        ({"x-ms-retry-after-ms": "nan", "Retry-After": "2"}, 2.0),
+        ({"x-ms-retry-after-ms": "inf", "Retry-After": "2"}, 2.0),
+        ({"x-ms-retry-after-ms": "abc"}, None),
+    ],
 )
-def test_parse_retry_after_seconds(value: str | None, expected: float | None) -> None:
-    assert parse_retry_after(value) == expected
+def test_retry_after_headers(headers: dict[str, str], expected: float | None) -> None:
+    assert retry_after(CaseInsensitiveDict(headers)) == expected
 
 
-def test_parse_retry_after_http_date() -> None:
+def test_retry_after_http_date() -> None:
     now = datetime(2026, 11, 23, 21, 0, 0, tzinfo=UTC)
-    assert parse_retry_after("Mon, 23 Nov 2026 21:00:07 GMT", now=now) == 7.0
-    assert parse_retry_after("Mon, 23 Nov 2026 20:59:00 GMT", now=now) == 0.0
+    assert retry_after({"Retry-After": "Mon, 23 Nov 2026 21:00:07 GMT"}, now=now) == 7.0
+    assert retry_after({"Retry-After": "Mon, 23 Nov 2026 20:59:00 GMT"}, now=now) == 0.0
 
 
-@given(st.integers(min_value=1, max_value=40), st.integers(min_value=0, max_value=2**32))
-def test_backoff_is_full_jitter_within_the_cap(attempt: int, seed: int) -> None:
-    policy = RetryPolicy(base_delay=0.5, max_delay=20)
-    delay = backoff_delay(attempt, policy, random.Random(seed))
-    assert 0 <= delay <= min(20, 0.5 * 2 ** (attempt - 1))
-
-
-def test_retries_until_success_and_reports_each_retry() -> None:
+def test_a_429_is_retried_after_its_jittered_retry_after(server: ScriptedServer) -> None:
+    server.answers[:] = [throttled("2"), Answer(200, {"ok": 1})]
     clock = ManualClock()
-    outcomes: list[Exception | str] = [TransientError("x"), ThrottledError("y", retry_after=4), "done"]
-    seen: list[float] = []
-
-    def operation() -> str:
-        outcome = outcomes.pop(0)
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
-
-    result = call_with_retry(
-        operation,
-        RetryPolicy(max_attempts=5, base_delay=1, max_delay=30),
-        sleep=clock.sleep,
-        clock=clock,
-        rng=random.Random(1),
-        on_retry=lambda error, wait: seen.append(wait),
-    )
-    assert result == "done"
-    assert len(seen) == 2 and 4 <= seen[1] <= 5  # Retry-After (with up to 25 % jitter) wins over backoff
-    assert 0 <= seen[0] <= 1
+    http = http_for(server, clock)
+    assert http.atlas("GET", "/types/typedefs/headers") == {"ok": 1}
+    assert len(clock.sleeps) == 1 and 2.0 <= clock.sleeps[0] <= 2.5  # never shortened, at most +25 %
+    assert (http.stats.retries, http.stats.throttled, http.stats.total_calls) == (1, 1, 2)
 
 
-def test_retry_after_is_capped_by_max_delay() -> None:
+def test_x_ms_retry_after_ms_is_honoured(server: ScriptedServer) -> None:
+    server.answers[:] = [throttled("400", header="x-ms-retry-after-ms"), Answer(204)]
     clock = ManualClock()
-    calls = iter([ThrottledError("y", retry_after=500), None])
-
-    def operation() -> None:
-        error = next(calls)
-        if error:
-            raise error
-
-    call_with_retry(operation, RetryPolicy(max_delay=7, budget_seconds=100), sleep=clock.sleep, clock=clock)
-    assert clock.sleeps == [7]
+    assert http_for(server, clock).atlas("DELETE", "/entity/guid/x") is None
+    assert 0.4 <= clock.sleeps[0] <= 0.5
 
 
-def test_permanent_errors_are_not_retried() -> None:
-    attempts = []
+def test_a_real_wait_is_taken_between_attempts(server: ScriptedServer) -> None:
+    """Without an injected clock the policy really sleeps: the second attempt arrives ≥ 0.3 s later."""
+    server.answers[:] = [throttled("300", header="x-ms-retry-after-ms")]
+    http = PurviewHttp(server.url)
+    http.atlas("GET", "/glossary")
+    assert server.seen[1].at - server.seen[0].at >= 0.3
 
-    def operation() -> None:
-        attempts.append(1)
-        raise NotFoundError("gone", status=404)
 
+@pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
+def test_a_post_is_retried_on_every_transient_status(server: ScriptedServer, status: int) -> None:
+    """azure-core alone retries a POST only on 500/503/504; Atlas upserts are idempotent."""
+    server.answers[:] = [Answer(status)]
+    clock = ManualClock()
+    http_for(server, clock, base_delay=0.5).atlas("POST", "/entity/bulk", json_body={"entities": []})
+    assert [s.method for s in server.seen] == ["POST", "POST"]
+    assert server.seen[1].json == {"entities": []}  # the body is sent again
+    assert 0 <= clock.sleeps[0] <= 0.5  # full jitter below the first backoff step
+
+
+def test_permanent_errors_are_not_retried(server: ScriptedServer) -> None:
+    server.answers[:] = [Answer(404, {"errorCode": "ATLAS-404-00-005", "errorMessage": "gone"})]
     with pytest.raises(NotFoundError):
-        call_with_retry(operation, RetryPolicy(), sleep=lambda s: None)
-    assert len(attempts) == 1
+        http_for(server, ManualClock()).atlas("GET", "/entity/guid/x")
+    assert len(server.seen) == 1
 
 
-def test_attempts_are_bounded() -> None:
-    attempts = []
-
-    def operation() -> None:
-        attempts.append(1)
-        raise TransientError("down", status=503)
-
+def test_the_budget_ends_the_retries_and_says_so(server: ScriptedServer) -> None:
+    server.default = throttled("30")
     clock = ManualClock()
-    with pytest.raises(TransientError) as info:
-        call_with_retry(operation, RetryPolicy(max_attempts=3), sleep=clock.sleep, clock=clock)
-    assert len(attempts) == 3 and not isinstance(info.value, DeadlineExceeded)
-
-
-def test_budget_stops_retrying_and_says_so() -> None:
-    clock = ManualClock()
-    attempts = []
-
-    def operation() -> None:
-        attempts.append(clock.now)
-        raise ThrottledError("busy", status=429, retry_after=30)
-
     with pytest.raises(RetryBudgetExceeded) as info:
-        call_with_retry(operation, RetryPolicy(budget_seconds=45), sleep=clock.sleep, clock=clock)
+        http_for(server, clock, budget_seconds=45).atlas("GET", "/glossary", operation="glossary.list")
     # the last wait is cut to what is left of the budget, and the last attempt lands on its end
-    assert len(attempts) == 3 and clock.now == pytest.approx(45)
+    assert len(server.seen) == 3 and clock.now == pytest.approx(45)
     assert 30 <= clock.sleeps[0] <= 37.5 and sum(clock.sleeps) == pytest.approx(45)
     assert info.value.status == 429 and isinstance(info.value.__cause__, ThrottledError)
+    assert info.value.operation == "glossary.list"
     assert "retry budget of 45s" in str(info.value) and "3 attempts" in str(info.value)
     assert DeadlineExceeded is RetryBudgetExceeded  # the earlier name still works
 
 
-def test_no_attempt_cap_by_default_only_the_budget() -> None:
-    """The issue's failure: 6 attempts were used up in seconds under sustained throttling."""
+def test_retry_after_is_capped_by_max_delay(server: ScriptedServer) -> None:
+    server.answers[:] = [throttled("500")]
     clock = ManualClock()
-    attempts = []
-
-    def operation() -> str:
-        attempts.append(1)
-        if len(attempts) < 50:
-            raise ThrottledError("Rate limit exceeded", status=429, retry_after=1)
-        return "landed"
-
-    assert call_with_retry(operation, RetryPolicy(), sleep=clock.sleep, clock=clock) == "landed"
-    assert len(attempts) == 50 and clock.now < 600
+    http_for(server, clock, max_delay=7, budget_seconds=100).atlas("GET", "/glossary")
+    assert clock.sleeps == [7]
 
 
-@given(st.floats(min_value=0, max_value=120), st.integers(min_value=0, max_value=2**32))
-def test_retry_after_jitter_never_shortens_and_stays_capped(retry_after: float, seed: int) -> None:
-    policy = RetryPolicy(max_delay=60, retry_after_jitter=0.25)
-    delay = retry_after_delay(retry_after, policy, random.Random(seed))
-    assert min(retry_after, 60) <= delay <= min(60, retry_after * 1.25)
-
-
-def test_jitter_spreads_threads_throttled_together() -> None:
-    rng = random.Random(4)
-    delays = {round(retry_after_delay(2.0, RetryPolicy(), rng), 6) for _ in range(20)}
-    assert len(delays) == 20 and all(2.0 <= d <= 2.5 for d in delays)
-
-
-def test_retry_delay_uses_backoff_for_5xx() -> None:
-    policy = RetryPolicy(base_delay=1, max_delay=60)
-    delay = retry_delay(TransientError("down", status=503), 4, policy, random.Random(2))
-    assert 0 <= delay <= 8
-
-
-def test_policy_validation() -> None:
-    with pytest.raises(ValueError):
-        RetryPolicy(max_attempts=0)
-    with pytest.raises(ValueError):
-        RetryPolicy(budget_seconds=0)
-    with pytest.raises(ValueError):
-        RetryPolicy(retry_after_jitter=2)
-
-
-def test_a_shared_deadline_cuts_the_own_budget_short() -> None:
+def test_no_attempt_cap_by_default_only_the_budget(server: ScriptedServer) -> None:
+    """Sustained throttling once used up 6 attempts in seconds; now only the budget (600 s) bounds them."""
+    server.answers[:] = [throttled("1") for _ in range(49)]
     clock = ManualClock()
+    assert http_for(server, clock).atlas("GET", "/glossary") is None
+    assert len(server.seen) == 50 and clock.now < 600
 
-    def operation() -> None:
-        raise TransientError("down", status=503)
 
-    with pytest.raises(RetryBudgetExceeded):
-        call_with_retry(
-            operation, RetryPolicy(budget_seconds=600), sleep=clock.sleep, clock=clock, deadline=20
-        )
+def test_an_attempt_cap_reraises_the_last_error_not_a_budget_error(server: ScriptedServer) -> None:
+    server.default = Answer(503)
+    clock = ManualClock()
+    with pytest.raises(TransientError) as info:
+        http_for(server, clock, max_attempts=3).atlas("GET", "/glossary")
+    assert len(server.seen) == 3 and len(clock.sleeps) == 2
+    assert not isinstance(info.value, RetryBudgetExceeded) and info.value.status == 503
+
+
+def test_requests_of_one_batch_share_one_retry_budget(server: ScriptedServer) -> None:
+    """Each request alone would get 100 s; inside ``shared_budget`` the two together get 100 s, so a batch
+    ends within its objects' lease however many requests it makes."""
+    server.answers[:] = [throttled(), throttled(), Answer(200, {}), *[throttled()] * 10]
+    clock = ManualClock()
+    http = http_for(server, clock, budget_seconds=100, max_delay=60)
+    with http.shared_budget() as deadline:
+        assert deadline == 100
+        http.atlas("GET", "/glossary")  # two 429s: ~60-75 s spent
+        with http.shared_budget() as inner:
+            assert inner == deadline  # nested blocks keep the batch's budget
+        with pytest.raises(RetryBudgetExceeded) as info:
+            http.atlas("GET", "/glossary")
+    assert clock.now == pytest.approx(100)
+    assert "retry budget of 100s" in str(info.value)
+    server.answers[:] = [throttled()]
+    assert http.atlas("GET", "/glossary") is None  # outside the block: a fresh budget per request
+
+
+def test_a_batch_budget_ends_with_the_lease(server: ScriptedServer) -> None:
+    """What is left of the objects' lease (``shared_budget(left)``) cuts the 600 s budget short."""
+    server.default = Answer(503)
+    clock = ManualClock()
+    http = http_for(server, clock)
+    with http.shared_budget(20), pytest.raises(RetryBudgetExceeded):
+        http.atlas("POST", "/entity/bulk", json_body={})
     assert clock.now == pytest.approx(20)
+
+
+def test_a_dropped_connection_is_transient_and_retried(server: ScriptedServer) -> None:
+    server.answers[:] = [Answer(drop=True), Answer(200, {"ok": 1})]
+    http = http_for(server, ManualClock())
+    assert http.atlas("POST", "/entity/bulk", json_body={}) == {"ok": 1}
+    assert http.stats.retries == 1 and len(server.seen) == 2
+
+
+def test_a_read_timeout_is_retried(server: ScriptedServer) -> None:
+    server.answers[:] = [Answer(200, {"late": 1}, delay=0.6), Answer(200, {"ok": 1})]
+    http = PurviewHttp(server.url, timeout=0.2, retry=RetryOptions(base_delay=0.01, budget_seconds=5))
+    started = time.monotonic()
+    assert http.atlas("GET", "/glossary") == {"ok": 1}
+    assert time.monotonic() - started < 0.6 and http.stats.retries == 1
+
+
+def test_a_refused_connection_ends_as_a_budget_error_chained_to_the_azure_error() -> None:
+    with ScriptedServer() as gone:
+        url = gone.url
+    http = PurviewHttp(url, retry=RetryOptions(budget_seconds=0.3, base_delay=0.05, max_delay=0.1))
+    with pytest.raises(RetryBudgetExceeded) as info:
+        http.atlas("GET", "/glossary")
+    cause = info.value.__cause__
+    assert isinstance(cause, TransientError) and "ServiceRequestError" in str(cause)
+    assert http.stats.retries >= 2
+
+
+def test_options_validation() -> None:
+    with pytest.raises(ValueError):
+        RetryOptions(max_attempts=0)
+    with pytest.raises(ValueError):
+        RetryOptions(budget_seconds=0)
+    with pytest.raises(ValueError):
+        RetryOptions(retry_after_jitter=2)

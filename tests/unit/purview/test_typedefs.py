@@ -97,7 +97,7 @@ def test_collection_directory_pages_and_matches_friendly_names() -> None:
             response(200, {"name": "new-one"}),
         ]
     )
-    http = PurviewHttp("http://p", session=session, capacity_units=None)
+    http = PurviewHttp("http://p", session=session)
     strict = CollectionDirectory(http)
     assert strict.resolve("sales") == "x1y2z3" and strict.resolve("X1Y2Z3") == "x1y2z3"
     with pytest.raises(ItemError, match="does not exist"):
