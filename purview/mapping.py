@@ -66,7 +66,7 @@ class EntityRef:
 @dataclass(frozen=True, slots=True)
 class ColumnSchema:
     """How the columns of an asset type are stored: their entity type, the attribute pointing at the asset,
-    and the attribute holding the data type (pass more to ``PurviewGateway(column_schemas=...)``).
+    and the attribute holding the data type (pass more in ``GatewayOptions(column_schemas=...)``).
 
     >>> DEFAULT_COLUMN_SCHEMAS["hive_table"]
     ColumnSchema(column_type='hive_column', parent_attribute='table', data_type_attribute='type')

@@ -66,3 +66,9 @@ def test_a_built_gateway_talks_to_its_endpoint() -> None:
         gateway.http.atlas("GET", "/glossary", operation="glossary.list")
     assert server.seen[0].path == "/datamap/api/atlas/v2/glossary"
     assert gateway.stats()["reads"] == 1
+
+
+@pytest.mark.parametrize("size", [0, 1001])
+def test_gateway_options_refuse_a_batch_size_purview_refuses(size: int) -> None:
+    with pytest.raises(ValueError, match="batch_size"):
+        GatewayOptions(batch_size=size)
