@@ -99,7 +99,7 @@ class CallStats:
             }
 
 
-class CountingPolicy(HTTPPolicy):  # type: ignore[type-arg]
+class CountingPolicy(HTTPPolicy[Any, Any]):
     """Counts every HTTP attempt (it sits below the retry policy) and every 429 answer."""
 
     def __init__(self, stats: CallStats) -> None:

@@ -93,7 +93,7 @@ def _budget_error(context: PipelineContext, error: PurviewError) -> RetryBudgetE
     )
 
 
-class ErrorPolicy(HTTPPolicy):  # type: ignore[type-arg]
+class ErrorPolicy(HTTPPolicy[Any, Any]):
     """Outermost policy: keeps the request's ``Call`` in its context and raises the one typed error."""
 
     def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:

@@ -237,7 +237,7 @@ class AdaptivePacer:
         self.bucket.set_rate(rate, max(1.0, rate * self._burst_seconds))
 
 
-class PacingPolicy(HTTPPolicy):  # type: ignore[type-arg]
+class PacingPolicy(HTTPPolicy[Any, Any]):
     """Each HTTP attempt waits for its turn at the (shared) pacer and reports how it went: a 429 slows every
     transport sharing the pacer; 5xx answers and exceptions say nothing about capacity and leave the pace."""
 

@@ -118,7 +118,7 @@ def retry_after(headers: Mapping[str, str], *, now: datetime | None = None) -> f
     return _seconds(headers.get("Retry-After"), now=now)
 
 
-class BudgetRetryPolicy(RetryPolicy):  # type: ignore[type-arg]
+class BudgetRetryPolicy(RetryPolicy[Any, Any]):
     """azure-core's retry loop, bounded by ``RetryOptions.budget_seconds`` (or an earlier deadline).
 
     >>> BudgetRetryPolicy(RetryOptions(max_attempts=3)).total_retries   # the cap, in azure-core terms
