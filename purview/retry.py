@@ -192,8 +192,8 @@ class BudgetRetryPolicy(RetryPolicy[Any, Any]):
         if asked is not None:
             wait = asked * (1.0 + self._rng.uniform(0.0, self.options.retry_after_jitter))
         else:
-            attempt = len(settings["history"])
-            wait = self._rng.uniform(0.0, self.options.base_delay * 2 ** min(max(0, attempt - 1), 30))
+            doubled = self.options.base_delay * 2 ** min(max(0, len(settings["history"]) - 1), 30)
+            wait = self._rng.uniform(0.0, min(self.options.max_delay, doubled))  # full jitter under the cap
         wait = max(0.0, min(wait, self.options.max_delay, settings["deadline"] - self._clock()))
         logger.info("Purview call failed (attempt %d); retrying in %.2fs", len(settings["history"]), wait)
         if self._on_retry is not None:

@@ -99,6 +99,15 @@ def test_a_post_is_retried_on_every_transient_status(server: ScriptedServer, sta
     assert 0 <= clock.sleeps[0] <= 0.5  # full jitter below the first backoff step
 
 
+def test_backoff_is_full_jitter_below_a_doubling_capped_ceiling(server: ScriptedServer) -> None:
+    server.answers[:] = [Answer(503) for _ in range(6)]
+    clock = ManualClock()
+    http_for(server, clock, base_delay=0.5, max_delay=3).atlas("GET", "/glossary")
+    ceilings = [min(3.0, 0.5 * 2**n) for n in range(6)]  # 0.5, 1, 2, 3, 3, 3
+    assert len(clock.sleeps) == 6 and all(0 <= s <= c for s, c in zip(clock.sleeps, ceilings, strict=True))
+    assert len(set(clock.sleeps)) == 6  # jittered, not a fixed ladder
+
+
 def test_permanent_errors_are_not_retried(server: ScriptedServer) -> None:
     server.answers[:] = [Answer(404, {"errorCode": "ATLAS-404-00-005", "errorMessage": "gone"})]
     with pytest.raises(NotFoundError):
