@@ -190,11 +190,11 @@ def test_a_dropped_connection_is_transient_and_retried(server: ScriptedServer) -
 
 
 def test_a_read_timeout_is_retried(server: ScriptedServer) -> None:
-    server.answers[:] = [Answer(200, {"late": 1}, delay=0.6), Answer(200, {"ok": 1})]
+    server.answers[:] = [Answer(200, {"late": 1}, delay=2.0), Answer(200, {"ok": 1})]
     http = PurviewHttp(server.url, timeout=0.2, retry=RetryOptions(base_delay=0.01, budget_seconds=5))
     started = time.monotonic()
     assert http.atlas("GET", "/glossary") == {"ok": 1}
-    assert time.monotonic() - started < 0.6 and http.stats.retries == 1
+    assert time.monotonic() - started < 1.5 and http.stats.retries == 1  # it did not wait for the late one
 
 
 def test_a_refused_connection_ends_as_a_budget_error_chained_to_the_azure_error() -> None:
