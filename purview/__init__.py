@@ -10,7 +10,7 @@ activities call it with pivot items and get plain JSON-able results back.
 
 from purview.batching import MAX_ENTITIES_LIMIT, Batch, Unit, make_batches
 from purview.bootstrap import TypeBootstrap
-from purview.calls import Call, CallStats
+from purview.calls import CallStats
 from purview.client import PurviewHttp
 from purview.error_policy import error_from_response
 from purview.errors import (
@@ -45,7 +45,6 @@ __all__ = [
     "AimdController",
     "AuthError",
     "Batch",
-    "Call",
     "CallStats",
     "ColumnSchema",
     "ConflictError",

@@ -43,7 +43,13 @@ class Call:
 @dataclass
 class CallStats:
     """Counters of one transport (thread-safe): attempts per operation and method, reads and writes,
-    retries, throttled answers, pacing waits and the shared pacer's current and lowest rate (operations/s)."""
+    retries, throttled answers, pacing waits and the shared pacer's current and lowest rate (operations/s).
+
+    >>> stats = CallStats()
+    >>> stats.attempt(Call("search", read=True), "POST")
+    >>> stats.as_json()["reads"], stats.as_json()["by_method"]
+    (1, {'POST': 1})
+    """
 
     calls: Counter[str] = field(default_factory=Counter)
     methods: Counter[str] = field(default_factory=Counter)
