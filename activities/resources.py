@@ -7,6 +7,7 @@ does not reconnect per call. ``reset()`` forgets them (tests change settings bet
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -54,9 +55,6 @@ def staging() -> Staging:
     return staging_from_settings(settings())
 
 
-_local = threading.local()
-
-
 @lru_cache(maxsize=1)
 def _shared_pacer() -> AdaptivePacer:
     """One adaptive pacer per process: all of its gateways share the account's capacity and its 429s."""
@@ -74,34 +72,42 @@ def _credential() -> DefaultAzureCredential | None:
     return DefaultAzureCredential() if settings().purview_target().account_name else None
 
 
+class _ThreadGateways(threading.local):
+    """Each thread's gateway (its own HTTP session and counters) and the settings generation it was for."""
+
+    generation: int = -1
+    gateway: PurviewGateway | None = None
+
+
+_threads = _ThreadGateways()
+_generation = itertools.count()
+_current_generation = next(_generation)
+
+
 def gateway() -> PurviewGateway:
     """The calling thread's gateway: its own HTTP session and counters, the process's shared pacing."""
-    cached = getattr(_local, "gateway", None)
-    generation = _generation[0]
-    if cached is not None and cached[0] == generation:
-        return cached[1]  # type: ignore[no-any-return]
-    instance = gateway_from_settings(
-        settings(), pacer=_shared_pacer(), types=_shared_types(), credential=_credential()
-    )
-    _local.gateway = (generation, instance)
-    return instance
+    if _threads.gateway is None or _threads.generation != _current_generation:
+        _threads.gateway = gateway_from_settings(
+            settings(), pacer=_shared_pacer(), types=_shared_types(), credential=_credential()
+        )
+        _threads.generation = _current_generation
+    return _threads.gateway
 
 
-_generation = [0]
-
-
-_blocking_pool: list[ThreadPoolExecutor] = []
+@lru_cache(maxsize=1)
+def _blocking_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=16, thread_name_prefix="purview-io")
 
 
 async def run_blocking(fn: Callable[..., T], *args: Any) -> T:
     """Run blocking work (Purview, staging) off the event loop on a long-lived pool, so async activities do
     not stall the worker and each pool thread keeps its gateway (session, caches) between calls."""
-    if not _blocking_pool:
-        _blocking_pool.append(ThreadPoolExecutor(max_workers=16, thread_name_prefix="purview-io"))
-    return await asyncio.get_running_loop().run_in_executor(_blocking_pool[0], fn, *args)
+    return await asyncio.get_running_loop().run_in_executor(_blocking_pool(), fn, *args)
 
 
 def reset() -> None:
+    """Forget settings, catalogs and everything made from them; threads make new gateways on next use."""
+    global _current_generation
     for cached in (settings, catalogs, staging, _shared_pacer, _shared_types, _credential):
         cached.cache_clear()
-    _generation[0] += 1
+    _current_generation = next(_generation)
