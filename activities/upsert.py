@@ -19,7 +19,6 @@ from entities.keys import encode_key
 from entities.management import read_entity
 from pivot import (
     AnyPivotItem,
-    ItemRef,
     PivotAssetItem,
     PivotClassificationItem,
     PivotGlossaryItem,
@@ -27,9 +26,10 @@ from pivot import (
 )
 from purview import PriorState
 from purview.errors import PurviewError
-from sync.chunks import batch_index
-from sync.contracts import BatchRequest, ChunkKey, ChunkKeysRequest, Identity
-from sync.leases import lease_left
+from sync.chunks import batch_index, compact, failed_results
+from sync.contracts import BatchRequest, BatchResult, ChunkKey, ChunkKeysRequest, Identity, ItemDecision
+from sync.leases import LEASE_LAPSED, lease_left
+from sync.pages import term_refs
 
 __all__ = ["bp"]
 
@@ -89,55 +89,47 @@ def _load_items(ref: str, wanted: set[str]) -> list[AnyPivotItem]:
     return items
 
 
-def _write(
-    phase: str,
-    items: list[AnyPivotItem],
-    priors: dict[str, PriorState],
-    request: dict[str, Any],
-    *,
-    dry: bool,
-    term_guids: dict[str, str],
-) -> list[dict[str, Any]]:
+def _write(ask: BatchRequest, items: list[AnyPivotItem], term_guids: dict[str, str]) -> list[dict[str, Any]]:
+    """The gateway call of the batch's phase (a plan in a dry run); per-item results as JSON."""
     gateway = resources.gateway()
-    catalog = resources.catalog(request["catalog"])
-    if phase == "classifications":
+    catalog = resources.catalog(ask.catalog)
+    priors = {key: _prior(decision) for key, decision in ask.decisions.items()}
+    if ask.phase == "classifications":
         classes = [i for i in items if isinstance(i, PivotClassificationItem)]
-        plans = gateway.plan_classifications(classes) if dry else gateway.ensure_classifications(classes)
+        plans = (
+            gateway.plan_classifications(classes) if ask.dry_run else gateway.ensure_classifications(classes)
+        )
         return [r.model_dump(mode="json") for r in plans]
-    if phase == "glossary_terms":
+    if ask.phase == "glossary_terms":
         terms = [i for i in items if isinstance(i, PivotGlossaryItem)]
-        call = gateway.plan_terms if dry else gateway.upsert_terms
+        call = gateway.plan_terms if ask.dry_run else gateway.upsert_terms
         results = call(terms, prior=priors, term_guids=term_guids, default_glossary=catalog.glossary)
         return [r.model_dump(mode="json") for r in results]
     assets = [i for i in items if isinstance(i, PivotAssetItem)]
     common: dict[str, Any] = {
         "prior": priors,
-        "asset_refs": _index(request.get("asset_index_ref")),
+        "asset_refs": _index(ask.asset_index_ref),
         "term_guids": term_guids,
         "default_collection": catalog.target_collection,
         "existing_assets": catalog.existing_assets,
         "adopt_from": catalog.adopt_from,
     }
-    if dry:
+    if ask.dry_run:
         results_assets: list[Any] = gateway.plan_assets(assets, **common)
     else:
-        results_assets = gateway.upsert_assets(assets, **common, rewrite=request.get("mode") == "full")
+        results_assets = gateway.upsert_assets(assets, **common, rewrite=ask.mode == "full")
     return [r.model_dump(mode="json") for r in results_assets]
 
 
-def _term_refs(items: list[AnyPivotItem]) -> set[str]:
-    """External ids of same-catalog glossary terms the items refer to (assets, their columns, terms)."""
-    refs: set[str] = set()
-    for item in items:
-        candidates: list[Any] = []
-        if isinstance(item, PivotAssetItem):
-            candidates += list(item.glossary_items)
-            for column in item.columns:
-                candidates += list(column.glossary_items)
-        elif isinstance(item, PivotGlossaryItem):
-            candidates += [item.parent, *item.synonyms, *item.related]
-        refs.update(ref.external_id for ref in candidates if isinstance(ref, ItemRef))
-    return refs
+def _prior(decision: ItemDecision) -> PriorState:
+    """What the sync state knows of an item's Purview object: the gateway's prior."""
+    return PriorState(
+        guid=decision.purview_guid,
+        assigned_terms=tuple(decision.assigned_terms),
+        assigned_classifications=tuple(decision.assigned_classifications),
+        assigned_attributes=tuple(decision.assigned_attributes),
+        origin=decision.origin,
+    )
 
 
 async def _known_term_guids(
@@ -155,109 +147,59 @@ async def _known_term_guids(
 @bp.activity_trigger(input_name="request")
 @bp.durable_client_input(client_name="client")
 async def upsert_batch(request: dict[str, Any], client: df.DurableOrchestrationClient) -> dict[str, Any]:
-    """Write one batch of a chunk to Purview (or plan it when ``dry_run``); stage its guid index.
-
-    ``decisions``: sync_key → ``{"decision", "purview_guid", "assigned_terms", "assigned_classifications"}``
-    from ``sync_state.begin`` (or ``get`` in a dry run). Returns per-item results and the index ref.
-    """
-    BatchRequest.model_validate(request)  # a malformed request fails here, naming the field
-    decisions: dict[str, dict[str, Any]] = request["decisions"]
-    to_write = {key for key, d in decisions.items() if d["decision"] == "proceed"}
+    """Write one batch of a chunk to Purview, or plan it in a dry run (:class:`BatchRequest` →
+    :class:`BatchResult`); stage its guid index part (and a plan's diffs)."""
+    ask = BatchRequest.model_validate(request)
+    to_write = {key for key, d in ask.decisions.items() if d.decision == "proceed"}
     term_guids: dict[str, str] = {}
     if to_write:
         try:
-            wanted = await resources.run_blocking(_wanted_terms, request, to_write)
+            wanted = await resources.run_blocking(_wanted_terms, ask, to_write)
             if wanted:
-                term_guids = await _known_term_guids(client, request["catalog"], wanted)
+                term_guids = await _known_term_guids(client, ask.catalog, wanted)
         except Exception:  # the write below reports what stays unresolved, per item
-            logger.exception("batch %s: resolving earlier terms failed", request.get("batch_id"))
+            logger.exception("batch %s: resolving earlier terms failed", ask.batch_id)
     # Purview and staging calls block: run them off the worker's event loop, with the thread's own gateway.
-    return await resources.run_blocking(_upsert_batch, request, to_write, term_guids)
+    return await resources.run_blocking(_upsert_batch, ask, to_write, term_guids)
 
 
-def _wanted_terms(request: dict[str, Any], to_write: set[str]) -> set[str]:
+def _wanted_terms(ask: BatchRequest, to_write: set[str]) -> set[str]:
     """Term external ids the batch refers to that the run's index does not resolve."""
-    known = _index(request.get("index_ref")).get("glossary_term", {})
-    return _term_refs(_load_items(request["ref"], to_write)) - set(known)
+    known = _index(ask.index_ref).get("glossary_term", {})
+    return term_refs(_load_items(ask.ref, to_write)) - set(known)
 
 
-def _upsert_batch(
-    request: dict[str, Any], to_write: set[str], earlier_terms: dict[str, str]
-) -> dict[str, Any]:
-    decisions: dict[str, dict[str, Any]] = request["decisions"]
-    dry = bool(request.get("dry_run"))
-    priors = {
-        key: PriorState(
-            guid=d.get("purview_guid"),
-            assigned_terms=tuple(d.get("assigned_terms") or ()),
-            assigned_classifications=tuple(d.get("assigned_classifications") or ()),
-            assigned_attributes=tuple(d.get("assigned_attributes") or ()),
-            origin=d.get("origin"),
-        )
-        for key, d in decisions.items()
-    }
+def _upsert_batch(ask: BatchRequest, to_write: set[str], earlier_terms: dict[str, str]) -> dict[str, Any]:
     gateway = resources.gateway()
     before = _calls(gateway.stats())
     results: list[dict[str, Any]] = []
-    left = lease_left(request.get("lease_expires"), datetime.now(UTC))
+    left = lease_left(ask.lease_expires, datetime.now(UTC))
     if to_write and left is not None and left <= 0:  # queued past the lease: another run may hold them now
-        reason = (
-            "not written: the objects' lease ran out before this batch got a worker (Purview slow or "
-            "throttled, more batches than activity slots); the next run writes them"
-        )
-        logger.warning("batch %s: %s", request.get("batch_id"), reason)
-        results = [{"sync_key": key, "status": "failed", "reason": reason} for key in sorted(to_write)]
+        logger.warning("batch %s: %s", ask.batch_id, LEASE_LAPSED)
+        results = failed_results(to_write, LEASE_LAPSED)
     elif to_write:
         try:
-            items = _load_items(request["ref"], to_write)
-            term_guids = {**earlier_terms, **_index(request.get("index_ref")).get("glossary_term", {})}
+            items = _load_items(ask.ref, to_write)
+            term_guids = {**earlier_terms, **_index(ask.index_ref).get("glossary_term", {})}
             with gateway.http.shared_budget(left):  # retries end with the lease, not after it
-                results = _write(request["phase"], items, priors, request, dry=dry, term_guids=term_guids)
+                results = _write(ask, items, term_guids)
         except PurviewError as exc:  # after the gateway's own retries: the batch's items fail, not the run
-            logger.warning("batch %s failed: %s", request.get("batch_id"), exc)
-            results = [
-                {"sync_key": key, "status": "failed", "reason": str(exc), "error_code": exc.error_code}
-                for key in sorted(to_write)
-            ]
+            logger.warning("batch %s failed: %s", ask.batch_id, exc)
+            results = failed_results(to_write, str(exc), exc.error_code)
         except Exception as exc:  # staging, a bug or bad data in this batch: fail its items with the reason
-            logger.exception("batch %s failed unexpectedly", request.get("batch_id"))
-            results = [
-                {"sync_key": key, "status": "failed", "reason": f"{type(exc).__name__}: {exc}"}
-                for key in sorted(to_write)
-            ]
-    index = batch_index(decisions, results)
+            logger.exception("batch %s failed unexpectedly", ask.batch_id)
+            results = failed_results(to_write, f"{type(exc).__name__}: {exc}")
     staging = resources.staging()
-    batch_id = request["batch_id"]
-    index_ref = staging.put_json(request["run_id"], f"index/parts/{batch_id}.json", index) if index else None
-    plan_ref = (
-        staging.put_json(request["run_id"], f"plan/{batch_id}.json", results) if dry and results else None
-    )
+    index = batch_index({k: d.to_json() for k, d in ask.decisions.items()}, results)
     after = _calls(gateway.stats())
-    calls = {kind: after[kind] - before[kind] for kind in after}
-    return {"results": _compact(results, dry), "index_ref": index_ref, "plan_ref": plan_ref, "calls": calls}
-
-
-def _compact(results: list[dict[str, Any]], dry: bool) -> list[dict[str, Any]]:
-    """What the orchestrator needs of each result (diffs of a plan stay staged, not in history)."""
-    keep = (
-        "sync_key",
-        "status",
-        "guid",
-        "qualified_name",
-        "reason",
-        "assigned_terms",
-        "assigned_classifications",
-        "assigned_attributes",
-        "action",
-        "origin",
-    )
-    compact = []
-    for result in results:
-        entry = {k: result[k] for k in keep if result.get(k) is not None}
-        if dry:
-            entry["diff_count"] = len(result.get("diffs") or ())
-        compact.append(entry)
-    return compact
+    return BatchResult(
+        results=[compact(result, dry=ask.dry_run) for result in results],
+        index_ref=staging.put_json(ask.run_id, f"index/parts/{ask.batch_id}.json", index) if index else None,
+        plan_ref=staging.put_json(ask.run_id, f"plan/{ask.batch_id}.json", results)
+        if ask.dry_run and results
+        else None,
+        calls={kind: after[kind] - before[kind] for kind in after},
+    ).to_json()
 
 
 def _calls(stats: dict[str, Any]) -> dict[str, int]:

@@ -30,6 +30,8 @@ __all__ = ["CLEANUP_INSTANCE_ID", "bp"]
 
 bp = df.Blueprint()
 CLEANUP_INSTANCE_ID = "cleanup"
+STATUS_CATALOGS = 50
+"""Catalogs the eternal cleanup lists in its custom status (which must stay far below 16 KB)."""
 
 
 @bp.orchestration_trigger(context_name="context")
@@ -135,7 +137,7 @@ def cleanup(context: df.DurableOrchestrationContext) -> Any:
         reports = yield context.call_sub_orchestrator(cleanup_pass, {}, expected_type=list)
         summary["catalogs"] = {
             r["catalog"]: {"status": r["status"], "stale": r["stale"], "deleted": r["deleted"]}
-            for r in reports[:50]
+            for r in reports[:STATUS_CATALOGS]
         }
     except Exception as exc:
         summary["error"] = failure_text(exc)

@@ -20,10 +20,12 @@ __all__ = [
     "Outcome",
     "batch_failure",
     "batch_index",
+    "compact",
     "count_decisions",
     "decision_of",
     "dry_counter",
     "dry_decision",
+    "failed_results",
     "guid_of",
     "outcome_of",
     "writable",
@@ -148,3 +150,22 @@ def batch_index(
         if result.get("guid"):
             put(str(result["sync_key"]), str(result["guid"]))
     return index
+
+
+def failed_results(
+    sync_keys: Iterable[str], reason: str, error_code: str | None = None
+) -> list[dict[str, Any]]:
+    """Every item of a batch fails with one reason (its Purview call failed, or its lease ran out)."""
+    failed: dict[str, Any] = {"status": "failed", "reason": reason}
+    if error_code is not None:
+        failed["error_code"] = error_code
+    return [{"sync_key": key, **failed} for key in sorted(sync_keys)]
+
+
+def compact(result: Mapping[str, Any], *, dry: bool) -> ItemResult:
+    """What the orchestrator needs of one gateway result: a plan's diffs stay staged, only their count
+    travels through history."""
+    kept = {key: value for key, value in result.items() if value is not None}
+    if dry:
+        kept["diff_count"] = len(result.get("diffs") or ())
+    return ItemResult.model_validate(kept)

@@ -7,8 +7,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-__all__ = ["LEASE_MARGIN_SECONDS", "MAX_BUSY_DELAY_SECONDS", "BusyRetry", "busy_retry", "lease_left"]
+__all__ = [
+    "LEASE_LAPSED",
+    "LEASE_MARGIN_SECONDS",
+    "MAX_BUSY_DELAY_SECONDS",
+    "BusyRetry",
+    "busy_retry",
+    "lease_left",
+]
 
+LEASE_LAPSED: Final = (
+    "not written: the objects' lease ran out before this batch got a worker (Purview slow or throttled, more "
+    "batches than activity slots); the next run writes them"
+)
+"""Why a batch queued past its objects' lease writes nothing: another run may hold them by now."""
 MAX_BUSY_DELAY_SECONDS: Final = 15 * 60
 """Upper bound of one busy-retry wait: the default sync_state lease, after which a lock may be taken over."""
 

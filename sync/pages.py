@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.base import Deletion, Rejected
-from pivot import AnyPivotItem
+from pivot import AnyPivotItem, ItemRef, PivotAssetItem, PivotGlossaryItem
 from sync.waves import OrderFailure
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "invalid_records",
     "latest_items",
     "page_items",
+    "term_refs",
     "unattributed",
 ]
 
@@ -118,3 +119,18 @@ def invalid_records(
 def unattributed(rejected: Iterable[Mapping[str, Any]]) -> int:
     """Rejected records that name no object: what they describe would look deleted (holds the run)."""
     return sum(1 for record in rejected if not _names_object(record))
+
+
+def term_refs(items: Iterable[AnyPivotItem]) -> set[str]:
+    """External ids of same-catalog glossary terms the items refer to (assets, their columns, terms)."""
+    refs: set[str] = set()
+    for item in items:
+        candidates: list[Any] = []
+        if isinstance(item, PivotAssetItem):
+            candidates += list(item.glossary_items)
+            for column in item.columns:
+                candidates += list(column.glossary_items)
+        elif isinstance(item, PivotGlossaryItem):
+            candidates += [item.parent, *item.synonyms, *item.related]
+        refs.update(ref.external_id for ref in candidates if isinstance(ref, ItemRef))
+    return refs

@@ -19,6 +19,7 @@ import pytest
 
 from activities import resources, upsert
 from localdev.purview import EmulatorServer
+from sync.contracts import BatchRequest
 
 CATALOG = "lease"
 
@@ -69,7 +70,7 @@ def _batch(ref: str, lease_expires: datetime) -> dict[str, Any]:
         "lease_expires": lease_expires.isoformat(),
         "decisions": {key: {"decision": "proceed"} for key in keys},
     }
-    return upsert._upsert_batch(request, keys, {})
+    return upsert._upsert_batch(BatchRequest.model_validate(request), keys, {})
 
 
 def test_a_batch_that_starts_after_its_lease_writes_nothing(setup: tuple[EmulatorServer, str]) -> None:
