@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import azure.durable_functions as df
+from pydantic import TypeAdapter
 
 from activities.deletion import retire_assets
 from activities.upsert import chunk_keys, upsert_batch
@@ -34,7 +35,6 @@ from sync.chunks import (
     writable,
 )
 from sync.contracts import (
-    BatchRequest,
     BatchResult,
     ChunkKey,
     ChunkKeysRequest,
@@ -61,6 +61,8 @@ __all__ = ["bp"]
 bp = df.Blueprint()
 
 Decisions = dict[str, dict[str, Any]]
+CHUNK_KEYS = TypeAdapter(list[ChunkKey])
+"""Validates a chunk's keys in one call (it runs on every replay of the chunk)."""
 
 
 def _state(key: ChunkKey) -> df.EntityId:
@@ -89,7 +91,7 @@ def upsert_chunk(context: df.DurableOrchestrationContext) -> Any:
         ACTIVITY_RETRY,
         ChunkKeysRequest(catalog=ask.catalog, ref=ask.ref, phase=ask.phase).to_json(),
     )
-    keys = [ChunkKey.model_validate(key) for key in found]
+    keys = CHUNK_KEYS.validate_python(found)
     leased_at = context.current_utc_datetime  # the chunk's earliest lease: its batches end before it
     if ask.dry_run:
         decisions = yield from _read_states(context, ask, keys, tally)
@@ -261,26 +263,19 @@ def _write(
     lease_expires = None
     if not ask.dry_run:
         lease_expires = (leased_at + timedelta(seconds=ask.options.lease_seconds)).isoformat()
-    requests = [
-        BatchRequest(
-            catalog=ask.catalog,
-            run_id=ask.run_id,
-            phase=ask.phase,
-            ref=ask.ref,
-            batch_id=f"{ask.chunk_id}-{number:03d}",
-            index_ref=ask.index_ref,
-            asset_index_ref=ask.asset_index_ref,
-            dry_run=ask.dry_run,
-            mode=ask.mode,
-            lease_expires=lease_expires,
-            decisions={k.sync_key: decision_of(decisions[k.sync_key]) for k in batch},
-        )
+    common = {**ask.to_json(), "lease_expires": lease_expires}
+    del common["chunk_id"], common["options"]
+    requests = [  # BatchRequest JSON, built plain (every item, every replay); upsert_batch validates it
+        {
+            **common,
+            "batch_id": f"{ask.chunk_id}-{number:03d}",
+            "decisions": {k.sync_key: decision_of(decisions[k.sync_key]) for k in batch},
+        }
         for number, batch in enumerate(chunk(items, ask.options.batch_items))
     ]
     try:
         outputs = yield from _gather(
-            context,
-            [context.call_activity_with_retry(upsert_batch, ACTIVITY_RETRY, r.to_json()) for r in requests],
+            context, [context.call_activity_with_retry(upsert_batch, ACTIVITY_RETRY, r) for r in requests]
         )
     except Exception as exc:  # upsert_batch reports Purview failures per item: this is the host or staging
         return [batch_failure(items, decisions, f"batch failed: {short(exc)}")]

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sync.contracts import BatchResult, ChunkKey, ItemDecision, ItemResult
+from sync.contracts import BatchResult, ChunkKey, ItemResult
 from sync.ownership import counter_of
 from sync.summary import Tally
 
@@ -38,23 +38,24 @@ _COUNTERS: Final = {"created", "updated", "unchanged", "skipped", "failed"}
 _DRY_COUNTERS: Final = {"create": "created", "update": "updated", "fail": "failed"}
 
 
-def decision_of(begun: Mapping[str, Any]) -> ItemDecision:
-    """What a batch needs of a ``begin`` answer (or of a sync state, in a dry run)."""
-    return ItemDecision(
-        decision=str(begun.get("decision") or "proceed"),
-        purview_guid=begun.get("purview_guid"),
-        assigned_terms=list(begun.get("assigned_terms") or ()),
-        assigned_classifications=list(begun.get("assigned_classifications") or ()),
-        assigned_attributes=list(begun.get("assigned_attributes") or ()),
-        origin=begun.get("origin"),
-    )
+def decision_of(begun: Mapping[str, Any]) -> dict[str, Any]:
+    """What a batch needs of a ``begin`` answer (or of a sync state, in a dry run), as :class:`ItemDecision`
+    JSON: plain data, since a chunk builds it for every item on every replay."""
+    return {
+        "decision": str(begun.get("decision") or "proceed"),
+        "purview_guid": begun.get("purview_guid"),
+        "assigned_terms": list(begun.get("assigned_terms") or ()),
+        "assigned_classifications": list(begun.get("assigned_classifications") or ()),
+        "assigned_attributes": list(begun.get("assigned_attributes") or ()),
+        "origin": begun.get("origin"),
+    }
 
 
 def dry_decision(state: Mapping[str, Any] | None) -> dict[str, Any]:
     """A dry run plans every item against what Purview holds, with what the sync state knows as prior."""
     if not state:
         return {"decision": "proceed"}
-    return {**decision_of(state).to_json(), "decision": "proceed"}
+    return {**decision_of(state), "decision": "proceed"}
 
 
 def count_decisions(

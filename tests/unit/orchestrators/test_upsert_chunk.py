@@ -8,6 +8,7 @@ from typing import Any
 from entities.keys import identity_key
 from orchestrators.upsert_chunk import upsert_chunk
 from sync.chunks import MISSING_GUID
+from sync.contracts import BatchRequest
 from tests.unit.orchestrators.harness import START, Call, drive
 
 OPTIONS = {
@@ -100,6 +101,7 @@ def test_items_lock_claim_write_and_record_in_that_order() -> None:
     ]
     assert run.of("identity_claim")[0].key == identity_key("table", "qn://a")
     batches = [c.input for c in run.of("upsert_batch")]
+    assert all(BatchRequest.model_validate(b).catalog == "shop" for b in batches)  # the contract holds
     assert [list(b["decisions"]) for b in batches] == [
         ["shop|asset|a", "shop|asset|b"],
         ["shop|glossary_term|t"],

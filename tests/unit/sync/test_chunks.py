@@ -37,8 +37,9 @@ KEYS = [_key(name) for name in ("p", "u", "s", "b", "r")]
 
 
 def test_decision_of_an_empty_answer_is_proceed() -> None:
-    assert decision_of({}) == ItemDecision(decision="proceed")
-    assert decision_of({"decision": None, "assigned_terms": None}) == ItemDecision(decision="proceed")
+    assert decision_of({}) == ItemDecision(decision="proceed").to_json()
+    empty = ItemDecision(decision="proceed").to_json()
+    assert decision_of({"decision": None, "assigned_terms": None}) == empty
 
 
 def test_decision_of_keeps_what_the_lock_knows() -> None:
@@ -52,13 +53,16 @@ def test_decision_of_keeps_what_the_lock_knows() -> None:
         "status": "Synced",  # the rest of a sync state is not needed
     }
     decision = decision_of(begun)
-    assert decision == ItemDecision(
-        decision="unchanged",
-        purview_guid="g1",
-        assigned_terms=["t1"],
-        assigned_classifications=["PII"],
-        assigned_attributes=["owner"],
-        origin="other-catalog",
+    assert (
+        decision
+        == ItemDecision(
+            decision="unchanged",
+            purview_guid="g1",
+            assigned_terms=["t1"],
+            assigned_classifications=["PII"],
+            assigned_attributes=["owner"],
+            origin="other-catalog",
+        ).to_json()
     )
 
 
