@@ -8,6 +8,7 @@ from typing import Any
 import azure.durable_functions as df
 
 from activities import resources
+from sync.contracts import CatalogPoliciesRequest, CatalogPolicy, StagingCleaned, StagingCleanup
 
 __all__ = ["bp"]
 
@@ -16,10 +17,10 @@ bp = df.Blueprint()
 
 @bp.activity_trigger(input_name="request")
 def catalog_policies(request: dict[str, Any]) -> list[dict[str, Any]]:
-    """Enabled catalogs with their deletion policy: ``[{name, deletion}]`` (``request.catalog`` filters)."""
-    wanted = (request or {}).get("catalog")
+    """Enabled catalogs with their deletion policy (:class:`CatalogPolicy`); ``catalog`` filters."""
+    wanted = CatalogPoliciesRequest.model_validate(request or {}).catalog
     return [
-        {"name": c.name, "deletion": c.deletion.model_dump(mode="json")}
+        CatalogPolicy(name=c.name, deletion=c.deletion).to_json()
         for c in resources.catalogs().enabled()
         if wanted in (None, c.name)
     ]
@@ -27,8 +28,9 @@ def catalog_policies(request: dict[str, Any]) -> list[dict[str, Any]]:
 
 @bp.activity_trigger(input_name="request")
 def cleanup_staging(request: dict[str, Any]) -> dict[str, Any]:
-    """Delete a run's staged data, and every run's older than ``retention_hours``."""
+    """Delete a run's staged data, and every run's older than the retention (:class:`StagingCleanup`)."""
+    ask = StagingCleanup.model_validate(request)
     staging = resources.staging()
-    deleted = staging.delete_run(request["run_id"]) if request.get("run_id") else 0
-    expired = staging.cleanup(timedelta(hours=float(request.get("retention_hours", 72))), datetime.now(UTC))
-    return {"deleted": deleted, "expired_runs": len(expired)}
+    deleted = staging.delete_run(ask.run_id) if ask.run_id else 0
+    expired = staging.cleanup(timedelta(hours=ask.retention_hours), datetime.now(UTC))
+    return StagingCleaned(deleted=deleted, expired_runs=len(expired)).to_json()

@@ -30,7 +30,7 @@ from sync.contracts import (
     RetireResult,
     StaleReport,
 )
-from sync.deletion import decide_deletion, last_presence, still_stale
+from sync.deletion import TYPEDEF_PREFIX, decide_deletion, deletion_targets, last_presence, still_stale
 from sync.guards import decide_markers
 from sync.summary import sample
 
@@ -41,41 +41,32 @@ bp = df.Blueprint()
 
 
 def _delete_in_purview(states: list[dict[str, Any]]) -> dict[str, str | None]:
-    """Delete assets, glossary terms and classification defs by the id their sync state recorded; returns
-    the ids that failed with the reason (unknown ids count as deleted).
-
-    An adopted asset (in Purview before the sync wrote it) is never deleted: it only loses what the sync
-    added. A skipped one was never written, so nothing happens in Purview.
-    """
+    """Delete (or release) the objects of these sync states in Purview (:func:`deletion_targets`); returns the
+    recorded ids that failed, with the reason (an id Purview does not know counts as deleted)."""
     gateway = resources.gateway()
-    failed_release: dict[str, str | None] = {}
-    targets: list[tuple[str, str | None]] = []
-    for state in states:
-        origin, guid = state.get("origin"), state.get("purview_guid")
-        if origin == "skipped" or not guid:
-            continue
-        if origin == "adopted":
-            outcome = gateway.release_adopted(
-                guid,
-                str(state.get("catalog")),
-                terms=state.get("assigned_terms") or (),
-                classifications=state.get("assigned_classifications") or (),
-                attributes=state.get("assigned_attributes") or (),
-            )
-            if outcome.status == "failed":
-                failed_release[guid] = outcome.reason
-            continue
-        targets.append((str(state.get("kind") or "asset"), guid))
-    assets = [guid for kind, guid in targets if guid and kind == "asset"]
-    terms = [guid for kind, guid in targets if guid and kind == "glossary_term"]
-    classes = [guid.removeprefix("typedef:") for kind, guid in targets if guid and kind == "classification"]
-    results = [
-        *(gateway.delete(assets) if assets else []),
-        *(gateway.delete_terms(terms) if terms else []),
-        *(gateway.delete_classifications(classes) if classes else []),
-    ]
-    failed = {r.guid: r.reason for r in results if r.status == "failed"}
-    return {**failed_release, **{(f"typedef:{k}" if k in classes else k): v for k, v in failed.items()}}
+    targets = deletion_targets(states)
+    failed: dict[str, str | None] = {}
+    for state in targets.release:
+        guid = str(state["purview_guid"])
+        outcome = gateway.release_adopted(
+            guid,
+            str(state.get("catalog")),
+            terms=state.get("assigned_terms") or (),
+            classifications=state.get("assigned_classifications") or (),
+            attributes=state.get("assigned_attributes") or (),
+        )
+        if outcome.status == "failed":
+            failed[guid] = outcome.reason
+    for result in [
+        *(gateway.delete(targets.assets) if targets.assets else []),
+        *(gateway.delete_terms(targets.terms) if targets.terms else []),
+    ]:
+        if result.status == "failed":
+            failed[result.guid] = result.reason
+    for result in gateway.delete_classifications(targets.classifications) if targets.classifications else []:
+        if result.status == "failed":
+            failed[f"{TYPEDEF_PREFIX}{result.guid}"] = result.reason
+    return failed
 
 
 async def _forget(

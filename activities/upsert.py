@@ -27,7 +27,15 @@ from pivot import (
 from purview import PriorState
 from purview.errors import PurviewError
 from sync.chunks import batch_index, compact, failed_results
-from sync.contracts import BatchRequest, BatchResult, ChunkKey, ChunkKeysRequest, Identity, ItemDecision
+from sync.contracts import (
+    BatchRequest,
+    BatchResult,
+    ChunkKey,
+    ChunkKeysRequest,
+    Identity,
+    ItemDecision,
+    MergeIndexRequest,
+)
 from sync.leases import LEASE_LAPSED, lease_left
 from sync.pages import term_refs
 
@@ -210,12 +218,13 @@ def _calls(stats: dict[str, Any]) -> dict[str, int]:
 @bp.activity_trigger(input_name="request")
 def merge_index(request: dict[str, Any]) -> str | None:
     """Merge guid index parts (and the previous index) into one staged index for the next wave."""
+    ask = MergeIndexRequest.model_validate(request)
     merged: dict[str, dict[str, Any]] = {}
-    for ref in request["refs"]:
+    for ref in ask.refs:
         if ref is None:
             continue
         for kind, entries in _index(ref).items():
             merged.setdefault(kind, {}).update(entries)
     if not merged:
         return None
-    return resources.staging().put_json(request["run_id"], f"index/merged-{request['name']}.json", merged)
+    return resources.staging().put_json(ask.run_id, f"index/merged-{ask.name}.json", merged)

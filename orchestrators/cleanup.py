@@ -17,7 +17,11 @@ import azure.durable_functions as df
 from activities.catalogs import catalog_policies
 from activities.deletion import delete_stale, find_stale
 from orchestrators.retries import ACTIVITY_RETRY
+from orchestrators.steps import complete_runs
 from sync.contracts import (
+    CatalogPoliciesRequest,
+    CatalogPolicy,
+    CleanupLoop,
     CleanupRequest,
     DeleteStaleRequest,
     DeleteStaleResult,
@@ -42,17 +46,18 @@ def cleanup_pass(context: df.DurableOrchestrationContext) -> Any:
     """
     ask = CleanupRequest.model_validate(context.get_input() or {})
     run_id = f"cleanup-{context.new_uuid()}"
-    catalogs = yield context.call_activity_with_retry(
-        catalog_policies, ACTIVITY_RETRY, {"catalog": ask.catalog}
+    found = yield context.call_activity_with_retry(
+        catalog_policies, ACTIVITY_RETRY, CatalogPoliciesRequest(catalog=ask.catalog).to_json()
     )
+    catalogs = [CatalogPolicy.model_validate(entry) for entry in found]
     reports: list[dict[str, Any]] = []
     for entry in catalogs:
-        context.set_custom_status({"phase": "find_stale", "catalog": entry["name"], "done": len(reports)})
+        context.set_custom_status({"phase": "find_stale", "catalog": entry.name, "done": len(reports)})
         try:
-            report = yield from _one_catalog(context, entry["name"], run_id, ask)
+            report = yield from _one_catalog(context, entry.name, run_id, ask)
         except Exception as exc:
             reason = failure_text(exc)
-            report = _report(entry["name"], "failed", "error", reason, errors=[reason])
+            report = _report(entry.name, "failed", "error", reason, errors=[reason])
         reports.append(report)
     context.set_custom_status({"phase": "done", "catalogs": len(reports)})
     return reports
@@ -92,7 +97,7 @@ def _one_catalog(
                     catalog=name,
                     run_id=run_id,
                     now=context.current_utc_datetime.isoformat(),
-                    complete_runs=[run["started"] for run in (registry or {}).get("complete_runs", [])],
+                    complete_runs=complete_runs(registry),
                     force=ask.force,
                 ).to_json(),
             )
@@ -125,13 +130,12 @@ def _one_catalog(
 
 @bp.orchestration_trigger(context_name="context")
 def cleanup(context: df.DurableOrchestrationContext) -> Any:
-    """Eternal: ``{interval_minutes}`` → a pass over all catalogs, wait, continue as new (fresh history).
+    """Eternal: :class:`CleanupLoop` → a pass over all catalogs, wait, continue as new (fresh history).
 
     A failed pass is recorded in the custom status and the loop goes on; the status holds counts only, far
     below the 16 KB limit.
     """
-    request: dict[str, Any] = context.get_input() or {}
-    interval = int(request.get("interval_minutes", 60))
+    loop = CleanupLoop.model_validate(context.get_input() or {})
     summary: dict[str, Any] = {"last_pass": context.current_utc_datetime.isoformat()}
     try:
         reports = yield context.call_sub_orchestrator(cleanup_pass, {}, expected_type=list)
@@ -142,6 +146,6 @@ def cleanup(context: df.DurableOrchestrationContext) -> Any:
     except Exception as exc:
         summary["error"] = failure_text(exc)
     context.set_custom_status(summary)
-    yield context.create_timer(context.current_utc_datetime + timedelta(minutes=interval))
-    context.continue_as_new({"interval_minutes": interval})
+    yield context.create_timer(context.current_utc_datetime + timedelta(minutes=loop.interval_minutes))
+    context.continue_as_new(loop.to_json())
     return None

@@ -17,7 +17,15 @@ from activities.catalogs import cleanup_staging
 from activities.extract import decode_events, transform_page
 from orchestrators.retries import ACTIVITY_RETRY
 from orchestrators.steps import execute_markers, import_waves
-from sync.contracts import DecodedEvents, DecodeRequest, IngestRequest, PageRequest, PageResult, RunScope
+from sync.contracts import (
+    DecodedEvents,
+    DecodeRequest,
+    IngestRequest,
+    PageRequest,
+    PageResult,
+    RunScope,
+    StagingCleanup,
+)
 from sync.summary import Tally, short
 
 __all__ = ["bp", "ingest_instance_id"]
@@ -67,7 +75,7 @@ def ingest_events(context: df.DurableOrchestrationContext) -> Any:
     if page.deletions_ref:  # guarded per batch: above max_delete_fraction they are held unless forced
         _, held = yield from execute_markers(context, scope, [page.deletions_ref], tally)
     try:
-        yield context.call_activity(cleanup_staging, {"run_id": ask.run_id, "retention_hours": 72})
+        yield context.call_activity(cleanup_staging, StagingCleanup(run_id=ask.run_id).to_json())
     except Exception as exc:
         tally.error(f"staged data not cleaned up: {short(exc)}")
     summary = tally.to_json()

@@ -2,8 +2,9 @@
 
 Transient Purview errors (429, 5xx, connection resets) are retried inside the gateway's HTTP pipeline,
 within the batch's lease (``purview/retry.py``), and activities turn a Purview error that outlasts it into
-failed items, never into a failed activity. So an activity is re-run only when the activity itself failed
-(a worker crash, staging, the host), once: retries never nest into dozens of HTTP attempts per batch.
+failed items, never into a failed activity: Purview retries never nest. An activity is re-run when the
+activity itself failed — a worker crash, staging, or a source read (a DataHub GraphQL page, a file share)
+that has no retry of its own — twice more, 5 s and then 10 s later.
 """
 
 from __future__ import annotations
@@ -12,4 +13,4 @@ import azure.durable_functions as df
 
 __all__ = ["ACTIVITY_RETRY"]
 
-ACTIVITY_RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=5_000, max_number_of_attempts=2)
+ACTIVITY_RETRY = df.RetryOptions(first_retry_interval_in_milliseconds=5_000, max_number_of_attempts=3)

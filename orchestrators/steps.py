@@ -11,6 +11,7 @@ import azure.durable_functions as df
 from activities.deletion import delete_objects
 from activities.extract import plan_waves
 from activities.upsert import merge_index
+from entities.catalog import CatalogState, complete_run_times
 from orchestrators.retries import ACTIVITY_RETRY
 from orchestrators.upsert_chunk import upsert_chunk
 from sync.contracts import (
@@ -19,13 +20,14 @@ from sync.contracts import (
     MarkerHold,
     MarkerRequest,
     MarkerResult,
+    MergeIndexRequest,
     PlanRequest,
     RunScope,
     WavePlan,
 )
 from sync.summary import Tally, failure_text
 
-__all__ = ["PARALLEL_CHUNKS", "execute_markers", "import_waves"]
+__all__ = ["PARALLEL_CHUNKS", "complete_runs", "execute_markers", "import_waves"]
 
 PARALLEL_CHUNKS = 8
 """``upsert_chunk`` sub-orchestrations of one wave running at once: a chunk takes its objects' leases when it
@@ -64,9 +66,11 @@ def import_waves(
             {
                 "catalog": scope.catalog,
                 "run_id": scope.run_id,
+                "dry_run": scope.dry_run,
                 "phase": f"import {wave.phase}",
                 "wave": number,
                 "counts": tally.counts,
+                "last_error": tally.errors[-1] if tally.errors else None,
             }
         )
         outputs: list[Any] = []
@@ -100,7 +104,9 @@ def import_waves(
             plan_refs += result.plan_refs
         if len(parts) > 1 and number + 1 < len(plan.waves):  # later waves resolve references through it
             index_ref = yield context.call_activity_with_retry(
-                merge_index, ACTIVITY_RETRY, {"run_id": scope.run_id, "refs": parts, "name": f"{number:03d}"}
+                merge_index,
+                ACTIVITY_RETRY,
+                MergeIndexRequest(run_id=scope.run_id, refs=parts, name=f"{number:03d}").to_json(),
             )
     return plan_refs
 
@@ -137,3 +143,8 @@ def execute_markers(
     if outcome.held:
         tally.error(outcome.held.message)
     return outcome.named, outcome.held
+
+
+def complete_runs(registry: Any) -> list[str]:
+    """Start times of the catalog's complete runs, read from its ``catalog`` entity state (``None``: none)."""
+    return [started.isoformat() for started in complete_run_times(CatalogState.from_json(registry))]

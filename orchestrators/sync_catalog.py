@@ -16,7 +16,7 @@ from activities.catalogs import cleanup_staging
 from activities.deletion import find_stale
 from activities.extract import extract_page, transform_page
 from orchestrators.retries import ACTIVITY_RETRY
-from orchestrators.steps import execute_markers, import_waves
+from orchestrators.steps import complete_runs, execute_markers, import_waves
 from sync.contracts import (
     FindStaleRequest,
     PageRequest,
@@ -25,6 +25,7 @@ from sync.contracts import (
     SegmentRequest,
     SegmentResult,
     StagedPage,
+    StagingCleanup,
     StaleReport,
     SyncRequest,
 )
@@ -119,7 +120,7 @@ def _plan_deletes(
             catalog=run.scope.catalog,
             run_id=run.scope.run_id,
             now=context.current_utc_datetime.isoformat(),
-            complete_runs=[r["started"] for r in (history or {}).get("complete_runs", [])],
+            complete_runs=complete_runs(history),
         ).to_json(),
     )
     return StaleReport.model_validate(output)
@@ -137,7 +138,7 @@ def _finish(
     if run.failed:
         return
     try:
-        yield context.call_activity(cleanup_staging, {"run_id": run.scope.run_id, "retention_hours": 72})
+        yield context.call_activity(cleanup_staging, StagingCleanup(run_id=run.scope.run_id).to_json())
     except Exception as exc:
         run.tally.error(f"staged data not cleaned up: {short(exc)}")
 

@@ -23,6 +23,7 @@ from pydantic import TypeAdapter
 
 from activities.deletion import retire_assets
 from activities.upsert import chunk_keys, upsert_batch
+from entities.identity_claim import ClaimResult
 from entities.keys import identity_key_of
 from orchestrators.retries import ACTIVITY_RETRY
 from sync.chunks import (
@@ -242,9 +243,10 @@ def _claim_identities(
             for k in claiming
         ],
     )
-    for key, answer in zip(claiming, answers, strict=True):
-        if not answer["granted"]:
-            _refuse(context, ask, key=key, reason=refusal(answer), decisions=decisions, tally=tally)
+    for key, raw in zip(claiming, answers, strict=True):
+        answer = ClaimResult.model_validate(raw)
+        if not answer.granted:
+            _refuse(context, ask, key=key, reason=refusal(answer.to_json()), decisions=decisions, tally=tally)
         elif old := released_identity(key, decisions[key.sync_key]):
             context.signal_entity(
                 _claim(old), "release", {"catalog": ask.catalog, "external_id": key.external_id}

@@ -3,8 +3,8 @@
 Mapping (pure), dependency-aware batching (pure), field-level diffs, an azure-core transport (one retry layer
 with a time budget and ``Retry-After``, adaptive pacing capped by capacity units, the bearer token, typed
 errors), typedef bootstrap, glossary, collections and assignments, behind one facade, ``PurviewGateway``,
-built by ``gateway_from_settings``. It is the only package that imports pyapacheatlas (and it routes
-pyapacheatlas' HTTP through its own transport). It knows nothing of durable functions or connectors:
+built by ``gateway_from_settings``. It sends the Atlas requests pyapacheatlas would send, through its own
+transport, without depending on it. It knows nothing of durable functions or connectors:
 activities call it with pivot items and get plain JSON-able results back.
 """
 

@@ -15,7 +15,7 @@ needs none, and azure-core refuses to send a bearer token over plain http anyway
 
 Why not pyapacheatlas: it uses module-level ``requests`` functions (no session), loses the status and
 ``Retry-After``, raises a ``BaseException`` and never retries. The gateway issues the requests it would issue
-(same paths and bodies); ``pyapacheatlas_client`` gives one whose HTTP goes through this pipeline.
+(same paths and bodies) through this pipeline.
 """
 
 from __future__ import annotations
@@ -189,51 +189,3 @@ class PurviewHttp:
             json_body=json_body,
             operation=operation or f"account{path.split('?', maxsplit=1)[0]}",
         )
-
-    def pyapacheatlas_client(self) -> Any:
-        """A pyapacheatlas ``PurviewClient`` for this endpoint whose HTTP goes through this pipeline.
-
-        Its methods then raise ``PurviewError`` subclasses (with status and ``Retry-After``) instead of
-        ``AtlasException``, and share the session, pacing, retries and counters. Its discovery (search,
-        browse, suggest) POSTs count as reads.
-        """
-        from pyapacheatlas.core import PurviewClient
-
-        client = PurviewClient(account_name="routed", authentication=None)
-        client.endpoint_url = f"{self.endpoint}/catalog/api/atlas/v2"
-        client.glossary.endpoint_url = client.endpoint_url
-        client.collections.endpoint_url = f"{self.endpoint}/"
-        client.discovery.endpoint_url = f"{self.endpoint}/catalog/api"
-        for target in (client, client.glossary, client.collections, client.discovery):
-            for method in ("GET", "POST", "PUT", "DELETE"):
-                read = True if target is client.discovery else None
-                setattr(target, f"_{method.lower()}_http", _Routed(self, method, read))
-        return client
-
-
-class _RoutedResponse:
-    """The part of pyapacheatlas' ``AtlasResponse`` its client methods read."""
-
-    def __init__(self, body: Any, method: str) -> None:
-        self.body = body
-        self.method = method
-        self.status_code = 200 if body is not None else 204
-        self.is_successful = True
-
-
-class _Routed:
-    """Stands in for pyapacheatlas' ``_get_http``/``_post_http``/... on one client object."""
-
-    def __init__(self, http: PurviewHttp, method: str, read: bool | None) -> None:
-        self.http = http
-        self.method = method
-        self.read = read
-
-    def __call__(
-        self, url: str, params: Any = None, json: Any = None, files: Any = None, **kwargs: Any
-    ) -> _RoutedResponse:
-        del kwargs
-        if files:
-            raise ValueError("file uploads are not routed through the gateway transport")
-        body = self.http.request(self.method, url, params=params, json_body=json, read=self.read)
-        return _RoutedResponse(body, self.method)

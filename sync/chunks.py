@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from sync.contracts import BatchResult, ChunkKey, ItemResult
+from sync.deletion import TYPEDEF_PREFIX
 from sync.ownership import counter_of
 from sync.summary import Tally
 
@@ -97,7 +98,7 @@ def guid_of(kind: str, result: ItemResult) -> str | None:
     if result.guid:
         return result.guid
     if kind == "classification" and result.qualified_name:
-        return f"typedef:{result.qualified_name}"
+        return f"{TYPEDEF_PREFIX}{result.qualified_name}"
     return None
 
 

@@ -18,11 +18,14 @@ from sync.summary import Tally
 __all__ = [
     "BatchRequest",
     "BatchResult",
+    "CatalogPoliciesRequest",
+    "CatalogPolicy",
     "ChunkKey",
     "ChunkKeysRequest",
     "ChunkRef",
     "ChunkRequest",
     "ChunkResult",
+    "CleanupLoop",
     "CleanupRequest",
     "Contract",
     "DecodeRequest",
@@ -37,6 +40,7 @@ __all__ = [
     "MarkerHold",
     "MarkerRequest",
     "MarkerResult",
+    "MergeIndexRequest",
     "Mode",
     "PageRequest",
     "PageResult",
@@ -47,6 +51,8 @@ __all__ = [
     "SegmentRequest",
     "SegmentResult",
     "StagedPage",
+    "StagingCleaned",
+    "StagingCleanup",
     "StaleReport",
     "SyncOptions",
     "SyncRequest",
@@ -415,3 +421,42 @@ class CleanupRequest(Contract):
     catalog: str | None = None
     force: bool = False
     dry_run: bool = False
+
+
+class CleanupLoop(Contract):
+    """Input of the eternal ``cleanup``: minutes between passes."""
+
+    interval_minutes: int = Field(default=60, ge=1)
+
+
+class CatalogPoliciesRequest(Contract):
+    """Input of ``catalog_policies``: one catalog, or every enabled one."""
+
+    catalog: str | None = None
+
+
+class CatalogPolicy(Contract):
+    """One enabled catalog and its deletion policy."""
+
+    name: str
+    deletion: DeletionPolicy
+
+
+class StagingCleanup(Contract):
+    """Input of ``cleanup_staging``: drop a run's staged data, and every run's older than the retention."""
+
+    run_id: str | None = None
+    retention_hours: float = Field(default=72, gt=0)
+
+
+class StagingCleaned(Contract):
+    deleted: int = 0
+    expired_runs: int = 0
+
+
+class MergeIndexRequest(Contract):
+    """Input of ``merge_index``: guid index parts (``None``: none yet) merged for the next wave."""
+
+    run_id: str
+    refs: list[str | None]
+    name: str

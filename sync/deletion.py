@@ -9,13 +9,21 @@ the cleanup deletes nothing unless forced. Usage::
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from config.catalogs import DeletionPolicy
 
-__all__ = ["DeletionDecision", "decide_deletion", "deletion_cutoff", "last_presence", "still_stale"]
+__all__ = [
+    "DeletionDecision",
+    "DeletionTargets",
+    "decide_deletion",
+    "deletion_cutoff",
+    "deletion_targets",
+    "last_presence",
+    "still_stale",
+]
 
 
 def last_presence(state: Mapping[str, Any]) -> datetime | None:
@@ -116,3 +124,42 @@ def still_stale(state: Mapping[str, Any] | None, cutoff: datetime | None) -> boo
         return False
     seen = last_presence(state)
     return cutoff is None or seen is None or seen < cutoff
+
+
+@dataclass(frozen=True, slots=True)
+class DeletionTargets:
+    """What deleting some objects means in Purview, by what their sync states say.
+
+    ``release``: adopted assets (in Purview before the sync wrote them): never deleted, they only lose what
+    the sync added. ``assets``/``terms``: guids to delete. ``classifications``: typedef names to delete.
+    Skipped objects and objects that never landed (no guid) are in none of them: nothing to do in Purview.
+    """
+
+    release: list[Mapping[str, Any]] = field(default_factory=list)
+    assets: list[str] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
+    classifications: list[str] = field(default_factory=list)
+
+
+TYPEDEF_PREFIX = "typedef:"
+"""How a sync state records a classification's Purview id (a typedef has no entity guid)."""
+
+
+def deletion_targets(states: Iterable[Mapping[str, Any]]) -> DeletionTargets:
+    """Sort sync states into what to release and what to delete, per Purview call."""
+    targets = DeletionTargets()
+    for state in states:
+        origin, guid = state.get("origin"), state.get("purview_guid")
+        if origin == "skipped" or not guid:
+            continue
+        if origin == "adopted":
+            targets.release.append(state)
+            continue
+        kind = str(state.get("kind") or "asset")
+        if kind == "glossary_term":
+            targets.terms.append(str(guid))
+        elif kind == "classification":
+            targets.classifications.append(str(guid).removeprefix(TYPEDEF_PREFIX))
+        else:
+            targets.assets.append(str(guid))
+    return targets

@@ -10,7 +10,7 @@ import requests
 
 from localdev.purview import EmulatorServer
 from pivot import ItemRef, PivotAssetItem, PivotGlossaryItem
-from purview import GatewayOptions, NotFoundError, PurviewGateway, PurviewHttp, RetryOptions, ThrottledError
+from purview import GatewayOptions, PurviewGateway, PurviewHttp, RetryOptions, ThrottledError
 from tests.integration.gateway.dataset import CATALOG, table
 
 
@@ -135,15 +135,6 @@ def test_removed_column_is_deleted(fresh: EmulatorServer) -> None:
     (result,) = gateway.upsert_assets([fewer])
     assert (result.status, result.changes) == ("updated", 1)
     assert fresh.stats()["entities"]["azure_sql_column"] == 2
-
-
-def test_pyapacheatlas_client_through_the_gateway_transport(fresh: EmulatorServer) -> None:
-    gateway = gateway_for(fresh)
-    client = gateway.http.pyapacheatlas_client()
-    with pytest.raises(NotFoundError) as info:
-        client.get_single_entity(guid="00000000-0000-0000-0000-000000000000")
-    assert info.value.error_code == "ATLAS-404-00-005"
-    assert gateway.stats()["calls"] == 1
 
 
 def test_throttled_error_after_attempts_run_out(fresh: EmulatorServer) -> None:

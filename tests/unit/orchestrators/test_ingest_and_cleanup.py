@@ -70,9 +70,14 @@ class Cleanup:
 
     def __call__(self, call: Call) -> Any:
         if call.name == "catalog_policies":
-            return [{"name": "a"}, {"name": "b"}, {"name": "c"}]
+            return [{"name": name, "deletion": {}} for name in ("a", "b", "c")]
         if call.operation == "get":
-            return {"complete_runs": [{"started": "2025-12-01T00:00:00+00:00"}]}
+            run = {
+                "run_id": "r0",
+                "started": "2025-12-01T00:00:00+00:00",
+                "ended": "2025-12-01T00:09:00+00:00",
+            }
+            return {"complete_runs": [run]}
         if call.name == "find_stale":
             name = call.input["catalog"]
             if name in self.failing:

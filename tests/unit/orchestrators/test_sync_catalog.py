@@ -20,6 +20,7 @@ OPTIONS = {
     "busy_delay_seconds": 5,
 }
 REQUEST = {"catalog": "shop", "options": OPTIONS}
+LAST_RUN = {"run_id": "earlier", "started": "2025-12-31T00:00:00+00:00", "ended": "2025-12-31T00:05:00+00:00"}
 
 
 def _tally(created: int = 0, **extra: Any) -> dict[str, Any]:
@@ -64,11 +65,7 @@ class World:
             tally.calls({"read": 1, "write": 2})
             return {"tally": tally.to_json(), "index_refs": ["run/index/0"], "plan_refs": ["run/plan/0"]}
         if key == "catalog.get":
-            runs = (
-                []
-                if self.last_seen is None
-                else [{"started": "2025-12-31T00:00:00+00:00", "seen": self.last_seen}]
-            )
+            runs = [] if self.last_seen is None else [{**LAST_RUN, "seen": self.last_seen}]
             return {"complete_runs": runs}
         if call.name == "delete_objects":
             return self.markers

@@ -59,8 +59,14 @@ class Chunk:
             return answers.pop(0) if isinstance(answers, list) else answers
         if call.operation == "claim":
             if call.input["external_id"] in self.refused:
-                return {"granted": False, "owner_catalog": "other", "owner_external_id": "x"}
-            return {"granted": True}
+                return {
+                    "granted": False,
+                    "reason": "owned",
+                    "owner_catalog": "other",
+                    "owner_external_id": "x",
+                }
+            owner = {"owner_catalog": "shop", "owner_external_id": call.input["external_id"]}
+            return {"granted": True, "reason": "new", **owner}
         if call.operation == "get":
             return None
         if call.name == "upsert_batch":

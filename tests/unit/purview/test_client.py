@@ -1,5 +1,5 @@
-"""The azure-core transport: error mapping, counting by method and read flag, pacing, the bearer token and
-the routed pyapacheatlas client, driven through the real pipeline against a real server on 127.0.0.1."""
+"""The azure-core transport: error mapping, counting by method and read flag, pacing and the bearer token,
+driven through the real pipeline against a real server on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -156,20 +156,6 @@ def test_5xx_and_dropped_connections_do_not_speed_the_pacer_up(server: ScriptedS
     with pytest.raises(TransientError):
         http_for(server, pacer=pacer, retry=RetryOptions(max_attempts=3)).atlas("GET", "/glossary")
     assert pacer.rate == 10.0 and len(server.seen) == 3
-
-
-def test_pyapacheatlas_client_is_routed_through_the_pipeline(server: ScriptedServer) -> None:
-    server.answers[:] = [Answer(404, atlas_error("ATLAS-404-00-005")), Answer(200, {"entities": []})]
-    http = http_for(server)
-    client = http.pyapacheatlas_client()
-    with pytest.raises(NotFoundError):
-        client.get_single_entity(guid="nope")
-    assert client.get_entity(guid=["a", "b"]) == {"entities": []}
-    assert server.seen[0].path == "/catalog/api/atlas/v2/entity/guid/nope"
-    assert ("guid", "a") in server.seen[1].params and ("guid", "b") in server.seen[1].params
-    client.discovery.query("orders")
-    assert server.seen[2].method == "POST" and server.seen[2].path.endswith("/search/query")
-    assert (http.stats.reads, http.stats.writes) == (3, 0)  # discovery POSTs are reads, by flag
 
 
 class FakeCredential:

@@ -36,6 +36,15 @@ def _tally() -> Tally:
 
 
 EXAMPLES: dict[str, dict[str, Any]] = {
+    "CleanupLoop": {"interval_minutes": 30},
+    "CatalogPoliciesRequest": {"catalog": "c"},
+    "CatalogPolicy": {
+        "name": "c",
+        "deletion": {"retention_days": 1, "min_complete_runs": 2, "max_delete_fraction": 0.5},
+    },
+    "StagingCleanup": {"run_id": "r", "retention_hours": 24},
+    "StagingCleaned": {"deleted": 3, "expired_runs": 1},
+    "MergeIndexRequest": {"run_id": "r", "refs": [None, "r/index/parts/a.json"], "name": "000"},
     "SyncOptions": OPTIONS.to_json(),
     "SyncRequest": {
         "catalog": "c",
