@@ -13,13 +13,15 @@ input and output are tables outside the batch (resolved through the index). For 
 - ``make_batches_ms``: ``make_batches`` of the prepared payloads at 100 entities per call (the default).
 
 Neither should grow with the index size: a batch resolves only the references its items use (what still grows
-is the garbage collector's work over a larger heap).
+is the garbage collector's work over a larger heap; ``--freeze-gc`` moves what exists before timing out of
+the collector's sight, to tell the two apart).
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import gc
 import json
 import statistics
 import sys
@@ -39,7 +41,9 @@ def _median_ms(work: Callable[[], object], repeat: int) -> float:
     return round(statistics.median(times), 1)
 
 
-def run(tables: int, columns: int, index_sizes: list[int], repeat: int) -> dict[str, Any]:
+def run(
+    tables: int, columns: int, index_sizes: list[int], repeat: int, *, freeze_gc: bool = False
+) -> dict[str, Any]:
     from localdev.purview import EmulatorServer
     from pivot import PivotAssetItem, parse_item
     from purview import PurviewGateway
@@ -57,7 +61,8 @@ def run(tables: int, columns: int, index_sizes: list[int], repeat: int) -> dict[
     items = [parse_item(r) for r in records]
     assets = [i for i in items if isinstance(i, PivotAssetItem)]
     term_guids = {t["external_id"]: f"guid-{t['external_id']}" for t in terms("bench")}
-    out: dict[str, Any] = {"tables": tables, "columns": columns, "repeat": repeat, "per_index_size": []}
+    out: dict[str, Any] = {"tables": tables, "columns": columns, "repeat": repeat, "freeze_gc": freeze_gc}
+    out["per_index_size"] = []
     with EmulatorServer(port=0) as emulator:
         gateway = PurviewGateway(PurviewHttp(emulator.url))
         gateway.plan_assets(assets[:1], term_guids=term_guids)  # warm: type bootstrap, connections
@@ -83,6 +88,9 @@ def run(tables: int, columns: int, index_sizes: list[int], repeat: int) -> dict[
                 cache=gateway.cache,
             )
             units = _units(works)
+            if freeze_gc:
+                gc.collect()
+                gc.freeze()
             entities = sum(len(u.entities) for u in units)
             out["per_index_size"].append(
                 {
@@ -101,9 +109,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--columns", type=int, default=20)
     parser.add_argument("--index", type=int, nargs="+", default=[1_000, 10_000, 50_000])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--freeze-gc", action="store_true", help="keep the collector off the index")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    result = run(args.tables, args.columns, args.index, args.repeat)
+    result = run(args.tables, args.columns, args.index, args.repeat, freeze_gc=args.freeze_gc)
     print(json.dumps(result, indent=None if args.json else 2))
     return 0
 
