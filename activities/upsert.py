@@ -159,25 +159,49 @@ async def upsert_batch(request: dict[str, Any], client: df.DurableOrchestrationC
     :class:`BatchResult`); stage its guid index part (and a plan's diffs)."""
     ask = BatchRequest.model_validate(request)
     to_write = {key for key, d in ask.decisions.items() if d.decision == "proceed"}
+    items: list[AnyPivotItem] | None = None
     term_guids: dict[str, str] = {}
     if to_write:
         try:
-            wanted = await resources.run_blocking(_wanted_terms, ask, to_write)
+            items = await resources.run_blocking(_load_items, ask.ref, to_write)
+            wanted = await resources.run_blocking(_wanted_terms, ask, items)
             if wanted:
                 term_guids = await _known_term_guids(client, ask.catalog, wanted)
-        except Exception:  # the write below reports what stays unresolved, per item
-            logger.exception("batch %s: resolving earlier terms failed", ask.batch_id)
+        except Exception:  # the write below reports what stays unresolved (or unreadable), per item
+            logger.exception("batch %s: reading its items or resolving earlier terms failed", ask.batch_id)
     # Purview and staging calls block: run them off the worker's event loop, with the thread's own gateway.
-    return await resources.run_blocking(_upsert_batch, ask, to_write, term_guids)
+    return await resources.run_blocking(_upsert_batch, ask, to_write, term_guids, items)
 
 
-def _wanted_terms(ask: BatchRequest, to_write: set[str]) -> set[str]:
-    """Term external ids the batch refers to that the run's index does not resolve."""
+def _wanted_terms(ask: BatchRequest, items: list[AnyPivotItem]) -> set[str]:
+    """Term external ids the batch refers to that the run's index does not resolve (none without terms: the
+    index is not even read)."""
+    refs = term_refs(items)
+    if not refs:
+        return set()
     known = _index(ask.index_ref).get("glossary_term", {})
-    return term_refs(_load_items(ask.ref, to_write)) - set(known)
+    return {ref for ref in refs if ref not in known}
 
 
-def _upsert_batch(ask: BatchRequest, to_write: set[str], earlier_terms: dict[str, str]) -> dict[str, Any]:
+def _term_guids(ask: BatchRequest, items: list[AnyPivotItem], earlier: dict[str, str]) -> dict[str, str]:
+    """Guids of the same-catalog terms the items refer to, the run's index before earlier runs: only those,
+    never a copy of the run's whole term index per batch."""
+    refs = term_refs(items)
+    if not refs:
+        return {}
+    known = _index(ask.index_ref).get("glossary_term", {})
+    found = {ref: known[ref] if ref in known else earlier.get(ref) for ref in sorted(refs)}
+    return {ref: guid for ref, guid in found.items() if guid is not None}
+
+
+def _upsert_batch(
+    ask: BatchRequest,
+    to_write: set[str],
+    earlier_terms: dict[str, str],
+    items: list[AnyPivotItem] | None = None,
+) -> dict[str, Any]:
+    """The blocking part of ``upsert_batch``; ``items``: the batch's items parsed already (None: parse them
+    here, where a failure fails the batch's items with its reason)."""
     gateway = resources.gateway()
     before = _calls(gateway.stats())
     results: list[dict[str, Any]] = []
@@ -187,8 +211,9 @@ def _upsert_batch(ask: BatchRequest, to_write: set[str], earlier_terms: dict[str
         results = failed_results(to_write, LEASE_LAPSED)
     elif to_write:
         try:
-            items = _load_items(ask.ref, to_write)
-            term_guids = {**earlier_terms, **_index(ask.index_ref).get("glossary_term", {})}
+            if items is None:
+                items = _load_items(ask.ref, to_write)
+            term_guids = _term_guids(ask, items, earlier_terms)
             with gateway.http.shared_budget(left):  # retries end with the lease, not after it
                 results = _write(ask, items, term_guids)
         except PurviewError as exc:  # after the gateway's own retries: the batch's items fail, not the run

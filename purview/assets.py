@@ -114,11 +114,16 @@ class AssetWork:
         return out
 
 
-def _resolver(refs: Mapping[str, EntityRef]) -> Any:
+def _resolver(in_batch: Mapping[str, EntityRef], known: Mapping[str, EntityRef]) -> Any:
+    """Same-catalog references: the batch's own items first, then the caller's ``known`` refs, looked up one
+    at a time (never copied: they can hold the run's whole index)."""
+
     def resolve(ref: Ref) -> EntityRef:
         if isinstance(ref, QualifiedNameRef):
             return EntityRef(ref.type_name, ref.qualified_name)
-        found = refs.get(ref.external_id)
+        found = in_batch.get(ref.external_id)
+        if found is None:
+            found = known.get(ref.external_id)
         if found is None:
             raise ItemError(
                 f"asset '{ref.external_id}' is unknown: it is neither in this batch nor in the known assets "
@@ -361,7 +366,7 @@ def prepare_assets(
 ) -> list[AssetWork]:
     """Map the items, read what Purview holds for them, and decide per item what to write."""
     works = [AssetWork(item, prior.get(item.sync_key, PriorState())) for item in items]
-    refs = dict(context.asset_refs)
+    refs: dict[str, EntityRef] = {}
     seen: dict[EntityRef, str] = {}
     for work in works:
         ref = EntityRef(work.item.type_name, work.item.qualified_name)
@@ -376,7 +381,8 @@ def prepare_assets(
         for work in works:
             work.fail(exc)
         return works
-    resolve_ref, resolve_term = _resolver(refs), _term_resolver(context.term_guids, term_names)
+    resolve_ref = _resolver(refs, context.asset_refs)
+    resolve_term = _term_resolver(context.term_guids, term_names)
     for work in works:
         if not work.ok:
             continue

@@ -16,7 +16,6 @@ columns, which is why the gateway batches itself.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -136,8 +135,9 @@ def _components(edges: list[set[int]]) -> list[list[int]]:
 
 
 class _Packer:
-    def __init__(self, max_entities: int) -> None:
+    def __init__(self, max_entities: int, keys: dict[int, list[Key]]) -> None:
         self.max_entities = max_entities
+        self.keys = keys  # id(unit) -> the keys of its entities (computed once)
         self.done: list[Batch] = []
         self.open: dict[str | None, Batch] = {}
         self.location: dict[Key, tuple[str, Batch]] = {}  # entity key -> (placeholder, batch)
@@ -151,11 +151,10 @@ class _Packer:
     def place(self, batch: Batch, unit: Unit, index: int) -> None:
         self.counter += 1
         placeholder = f"-{self.counter}"
-        entity = copy.deepcopy(unit.entities[index])
-        entity["guid"] = placeholder
+        entity = {**unit.entities[index], "guid": placeholder}  # shallow: _link copies what it changes
         batch.entities.append(entity)
         batch.placements[placeholder] = Placement(unit.key, index)
-        self.location[_entity_key(entity)] = (placeholder, batch)
+        self.location[self.keys[id(unit)][index]] = (placeholder, batch)
 
     def add_group(self, units: list[Unit], targets: set[Key]) -> None:
         size = sum(len(u.entities) for u in units)
@@ -187,30 +186,54 @@ class _Packer:
                 self.place(batch, unit, index)
 
 
+def _local_ref(value: Any, batch: Batch, location: dict[Key, tuple[str, Batch]]) -> dict[str, str] | None:
+    """The placeholder reference for ``value`` when it points at an entity of ``batch``, else None."""
+    if not isinstance(value, dict):
+        return None
+    key = _ref_key(value)
+    where = location.get(key) if key else None
+    if where is None or where[1] is not batch:
+        return None
+    return {"guid": where[0], "typeName": value["typeName"]}
+
+
 def _link(batches: list[Batch], location: dict[Key, tuple[str, Batch]]) -> None:
-    """Turn references to entities of the same batch into placeholder references."""
+    """Turn references to entities of the same batch into placeholder references.
+
+    Copy-on-write: a batch entity is a shallow copy of its unit's payload, so only the relationship map and
+    the lists that change are copied (a deep copy of every payload was 9 % of a first sync's CPU).
+    """
     for batch in batches:
         for entity in batch.entities:
-            for name, i, ref in list(iter_refs(entity)):
-                key = _ref_key(ref)
-                where = location.get(key) if key else None
-                if where is None or where[1] is not batch:
-                    continue
-                new_ref = {"guid": where[0], "typeName": ref["typeName"]}
-                if i is None:
-                    entity["relationshipAttributes"][name] = new_ref
+            rels = entity.get("relationshipAttributes") or {}
+            changed: dict[str, Any] = {}
+            for name, value in rels.items():
+                if isinstance(value, list):
+                    elements: list[Any] | None = None
+                    for i, element in enumerate(value):
+                        local = _local_ref(element, batch, location)
+                        if local is not None:
+                            elements = elements if elements is not None else list(value)
+                            elements[i] = local
+                    if elements is not None:
+                        changed[name] = elements
                 else:
-                    entity["relationshipAttributes"][name][i] = new_ref
+                    local = _local_ref(value, batch, location)
+                    if local is not None:
+                        changed[name] = local
+            if changed:
+                entity["relationshipAttributes"] = {**rels, **changed}
 
 
 def make_batches(units: Sequence[Unit], max_entities: int = 100) -> list[Batch]:
     """Pack units into bulk requests (see the module docstring for the guarantees)."""
     if not 1 <= max_entities <= MAX_ENTITIES_LIMIT:
         raise ValueError(f"max_entities must be between 1 and {MAX_ENTITIES_LIMIT}")
+    keys = {id(unit): [_entity_key(entity) for entity in unit.entities] for unit in units}
     owner_of: dict[Key, int] = {}
     for position, unit in enumerate(units):
-        for entity in unit.entities:
-            owner_of.setdefault(_entity_key(entity), position)
+        for own in keys[id(unit)]:
+            owner_of.setdefault(own, position)
     edges: list[set[int]] = [set() for _ in units]
     targets: list[set[Key]] = [set() for _ in units]
     for position, unit in enumerate(units):
@@ -222,7 +245,7 @@ def make_batches(units: Sequence[Unit], max_entities: int = 100) -> list[Batch]:
                 targets[position].add(key)
                 if owner_of[key] != position:
                     edges[position].add(owner_of[key])
-    packer = _Packer(max_entities)
+    packer = _Packer(max_entities, keys)
     for component in _components(edges):
         group = [units[i] for i in component]
         packer.add_group(group, set().union(*(targets[i] for i in component)))

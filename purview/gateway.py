@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
@@ -71,6 +71,29 @@ def _entity_ref(value: EntityRef | QualifiedNameRef | Mapping[str, str]) -> Enti
     return EntityRef(value["type_name"], value["qualified_name"])
 
 
+class _LazyRefs(Mapping[str, EntityRef]):
+    """The caller's asset refs, converted on lookup: a batch resolves only the refs its items use. Converting
+    the run's whole index for every batch cost 20 ms per batch at 10k assets and 113 ms at 50k (quadratic)."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: Mapping[str, EntityRef | QualifiedNameRef | Mapping[str, str]]) -> None:
+        self._raw = raw
+
+    def __getitem__(self, key: str) -> EntityRef:
+        value = self._raw[key]
+        try:
+            return _entity_ref(value)
+        except KeyError as exc:  # a malformed entry is an error, not an unknown asset
+            raise ValueError(f"asset ref '{key}' lacks {exc}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
 def _context(  # noqa: PLR0917 - the keyword arguments of upsert_assets/plan_assets, in their order
     asset_refs: RefInput,
     term_guids: Mapping[str, str] | None,
@@ -80,8 +103,8 @@ def _context(  # noqa: PLR0917 - the keyword arguments of upsert_assets/plan_ass
     rewrite: bool = False,
 ) -> AssetContext:
     return AssetContext(
-        asset_refs={k: _entity_ref(v) for k, v in (asset_refs or {}).items()},
-        term_guids=dict(term_guids or {}),
+        asset_refs=_LazyRefs(asset_refs or {}),
+        term_guids=term_guids if term_guids is not None else {},
         default_collection=default_collection,
         existing_assets=existing_assets,
         adopt_from=frozenset(adopt_from),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -104,6 +104,54 @@ def test_unresolvable_references_fail_the_item_clearly(fresh: EmulatorServer) ->
     assert [r.status for r in results] == ["created", "failed", "failed"]
     assert "asset 'elsewhere' is unknown" in str(results[1].reason)
     assert "glossary term 'unknown-term'" in str(results[2].reason)
+
+
+class RecordingRefs(Mapping[str, Mapping[str, str]]):
+    """A run's asset index (the staged form) that records which entries were read."""
+
+    def __init__(self, entries: dict[str, Mapping[str, str]]) -> None:
+        self.entries = entries
+        self.read: list[str] = []
+
+    def __getitem__(self, key: str) -> Mapping[str, str]:
+        self.read.append(key)
+        return self.entries[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+def test_a_batch_reads_only_the_index_entries_its_items_use(fresh: EmulatorServer) -> None:
+    """The run's index is looked up per reference, never converted whole (that was quadratic per run)."""
+    gateway = gateway_for(fresh)
+    far = bare_table(1)
+    (written,) = gateway.upsert_assets([far])
+    entries: dict[str, Mapping[str, str]] = {
+        f"other{n}": {"type_name": "azure_sql_table", "qualified_name": f"mssql://x/y/z/t{n}"}
+        for n in range(5000)
+    }
+    entries["far"] = {"type_name": far.type_name, "qualified_name": far.qualified_name}
+    entries["table0"] = {"type_name": "azure_sql_table", "qualified_name": "mssql://stale/entry"}
+    refs = RecordingRefs(entries)
+    process = PivotAssetItem(
+        catalog=CATALOG,
+        external_id="p",
+        name="p",
+        type_name="Process",
+        qualified_name="p://1",
+        inputs=["table0"],  # in the batch: the batch's own item wins over the index
+        outputs=["far"],
+    )
+    results = gateway.upsert_assets([bare_table(0), process], asset_refs=refs)
+    assert [r.status for r in results] == ["created", "created"]
+    assert refs.read == ["far"]
+    body = requests.get(f"{fresh.url}/catalog/api/atlas/v2/entity/guid/{results[1].guid}", timeout=10).json()
+    rels = body["entity"]["relationshipAttributes"]
+    assert [r["guid"] for r in rels["outputs"]] == [written.guid]
+    assert [r["guid"] for r in rels["inputs"]] == [results[0].guid]
 
 
 def test_missing_collection_fails_items_unless_creation_is_allowed(fresh: EmulatorServer) -> None:

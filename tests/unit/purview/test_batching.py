@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import copy
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -7,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from purview.batching import MAX_ENTITIES_LIMIT, Batch, Unit, iter_refs, make_batches
+from tests.unit.purview.realistic_units import realistic_units
 
 
 def entity(type_name: str, qn: str, **rels: Any) -> dict[str, Any]:
@@ -170,3 +174,44 @@ def test_batching_properties(case: tuple[list[Unit], int]) -> None:
 def test_cycles_never_leave_dangling_placeholders(size: int, limit: int) -> None:
     units = [Unit(f"x{i}", (entity("t", f"x{i}", peer=ref("t", f"x{(i + 1) % size}")),)) for i in range(size)]
     check_invariants(units, make_batches(units, limit), limit, acyclic=False)
+
+
+GOLDEN = Path(__file__).parent / "data" / "batches_before_copy_on_write.json"
+
+
+def as_json(batches: list[Batch]) -> list[dict[str, Any]]:
+    return [
+        {
+            "collection": b.collection,
+            "entities": b.entities,
+            "placements": {k: [p.unit_key, p.index] for k, p in b.placements.items()},
+        }
+        for b in batches
+    ]
+
+
+def test_output_is_identical_to_the_deep_copying_implementation() -> None:
+    """The golden file holds what ``make_batches`` answered when it deep-copied every payload (0cb13cc),
+    for realistic units (tables with columns, lineage processes, terms, two collections) and three limits:
+    split units, mixed batches, one big batch."""
+    units = realistic_units(12, 2, 6)
+    before = copy.deepcopy(units)
+    for expected in json.loads(GOLDEN.read_text()):
+        batches = make_batches(units, expected["max_entities"])
+        assert json.dumps(as_json(batches)) == json.dumps(expected["batches"])  # same values, same key order
+    assert units == before
+
+
+def test_batches_share_no_changed_part_with_the_units() -> None:
+    """Copy-on-write: what ``_link`` rewrites (the relationship map, lists with placeholders) is the batch's
+    own, so rewriting one batch's reference can never reach a unit or another batch."""
+    units = realistic_units(4, 2, 2)
+    batches = make_batches(units, 40)
+    originals = {id(e) for u in units for e in u.entities}
+    originals |= {id(e.get("relationshipAttributes")) for u in units for e in u.entities}
+    for batch in batches:
+        for entity in batch.entities:
+            assert id(entity) not in originals
+            rels = entity.get("relationshipAttributes")
+            if rels and any("guid" in r and r["guid"].startswith("-") for _, _, r in iter_refs(entity)):
+                assert id(rels) not in originals
