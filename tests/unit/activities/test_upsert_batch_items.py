@@ -11,40 +11,21 @@ from typing import Any
 import pytest
 
 from activities import resources, upsert
-from localdev.purview import EmulatorServer
 from pivot import AnyPivotItem, parse_item
 from sync.contracts import BatchRequest
+from tests.unit.activities.batches import batch_world, table
 
 CATALOG = "cpu"
 
 
 def _table(n: int, terms: list[str] | None = None) -> dict[str, Any]:
-    return {
-        "kind": "asset",
-        "catalog": CATALOG,
-        "external_id": f"t{n}",
-        "name": f"t{n}",
-        "type_name": "azure_sql_table",
-        "qualified_name": f"mssql://srv/db/dbo/t{n}",
-        "glossary_items": terms or [],
-    }
+    return table(CATALOG, n, terms or [])
 
 
 @pytest.fixture
 def staged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    catalogs = tmp_path / "catalogs.yaml"
-    catalogs.write_text(
-        f"catalogs:\n  - name: {CATALOG}\n    connector: pivotfile\n    schedule: null\n"
-        "    source: {files: ['data/*.jsonl']}\n"
-    )
-    monkeypatch.setenv("CATALOGS_FILE", str(catalogs))
-    monkeypatch.setenv("STAGING_BACKEND", "local")
-    monkeypatch.setenv("STAGING_DIR", str(tmp_path / "staging"))
-    with EmulatorServer(port=0) as server:
-        monkeypatch.setenv("PURVIEW_ENDPOINT", server.url)
-        resources.reset()
-        yield resources.staging().put_jsonl("run-1", "items/000.jsonl", [_table(n) for n in range(3)])
-    resources.reset()
+    with batch_world(tmp_path, monkeypatch, CATALOG) as (_, ref):
+        yield ref
 
 
 def _ask(ref: str, index_ref: str | None = None) -> BatchRequest:

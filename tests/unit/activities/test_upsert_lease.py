@@ -17,42 +17,20 @@ from typing import Any
 
 import pytest
 
-from activities import resources, upsert
+from activities import upsert
 from localdev.purview import EmulatorServer
 from sync.contracts import BatchRequest
+from tests.unit.activities.batches import batch_world
 
 CATALOG = "lease"
 
 
-def _record(n: int) -> dict[str, Any]:
-    return {
-        "kind": "asset",
-        "catalog": CATALOG,
-        "external_id": f"t{n}",
-        "name": f"t{n}",
-        "type_name": "azure_sql_table",
-        "qualified_name": f"mssql://srv/db/dbo/t{n}",
-    }
-
-
 @pytest.fixture
 def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[EmulatorServer, str]]:
-    catalogs = tmp_path / "catalogs.yaml"
-    catalogs.write_text(
-        f"catalogs:\n  - name: {CATALOG}\n    connector: pivotfile\n    schedule: null\n"
-        "    source: {files: ['data/*.jsonl']}\n"
-    )
-    monkeypatch.setenv("CATALOGS_FILE", str(catalogs))
-    monkeypatch.setenv("STAGING_BACKEND", "local")
-    monkeypatch.setenv("STAGING_DIR", str(tmp_path / "staging"))
     monkeypatch.setenv("PURVIEW_RETRY_BASE_DELAY_SECONDS", "0.2")
     monkeypatch.setenv("PURVIEW_RETRY_MAX_DELAY_SECONDS", "0.5")
-    with EmulatorServer(port=0, error_rate=1.0, seed=1) as server:  # Purview answers 503, always
-        monkeypatch.setenv("PURVIEW_ENDPOINT", server.url)
-        resources.reset()
-        ref = resources.staging().put_jsonl("run-1", "items/000.jsonl", [_record(n) for n in range(3)])
-        yield server, ref
-    resources.reset()
+    with batch_world(tmp_path, monkeypatch, CATALOG, error_rate=1.0, seed=1) as world:  # always 503
+        yield world
 
 
 def _batch(ref: str, lease_expires: datetime) -> dict[str, Any]:
