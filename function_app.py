@@ -6,6 +6,8 @@ import azure.functions as func
 from activities.catalogs import bp as catalog_activities
 from activities.deletion import bp as deletion_activities
 from activities.extract import bp as extract_activities
+from activities.manifests import bp as manifest_activities
+from activities.plan import bp as plan_activities
 from activities.upsert import bp as upsert_activities
 from entities.functions import bp as entities
 from orchestrators.cleanup import bp as cleanup
@@ -26,6 +28,8 @@ for blueprint in (
     cleanup,
     ingest_events,
     extract_activities,
+    plan_activities,
+    manifest_activities,
     upsert_activities,
     deletion_activities,
     catalog_activities,

@@ -1,7 +1,8 @@
 """Activities of deletion: find a catalog's stale objects, delete them from Purview, forget their state.
 
-``find_stale`` pages through ``sync_state`` entities with the management API and applies the pure deletion
-policy; the stale list is staged, never passed through history. ``delete_stale`` deletes by guid in batches
+``find_stale`` reads the catalog's manifest (or, for a catalog without one, lists its ``sync_state`` entities
+with the management API) and applies the pure deletion policy; the stale list is staged, never passed through
+history. ``delete_stale`` deletes by guid in batches
 (an unknown guid counts as deleted) and then signals each object's entity to destruct itself.
 """
 
@@ -15,10 +16,11 @@ from typing import Any
 import azure.durable_functions as df
 
 from activities import resources
+from activities.manifests import catalog_states, state_of
 from config import DeletionPolicy
 from entities.catalog import CatalogState
 from entities.keys import encode_key, identity_key_of
-from entities.management import list_entities, read_entity, signal_entity
+from entities.management import read_entity, signal_entity
 from sync.contracts import (
     DeleteStaleRequest,
     DeleteStaleResult,
@@ -30,8 +32,16 @@ from sync.contracts import (
     RetireResult,
     StaleReport,
 )
-from sync.deletion import TYPEDEF_PREFIX, decide_deletion, deletion_targets, last_presence, still_stale
+from sync.deletion import (
+    TYPEDEF_PREFIX,
+    decide_deletion,
+    deletion_cutoff,
+    deletion_targets,
+    last_presence,
+    still_stale,
+)
 from sync.guards import decide_markers
+from sync.manifest import journal_name, state_area
 from sync.summary import sample
 
 __all__ = ["bp"]
@@ -119,35 +129,76 @@ async def _in_purview(
     return mine
 
 
+Presence = list[tuple[str, datetime | None]]
+Known = dict[str, tuple[str | None, str]]  # key → (Purview guid, kind)
+
+
+async def _from_manifest(
+    client: df.DurableOrchestrationClient, ask: FindStaleRequest, manifest_ref: str
+) -> tuple[Presence, Known]:
+    """Presence of the catalog's objects from its manifest: an entry's ``seen`` where the manifest vouches
+    for it, the sync state where it does not (suspect entries, keys of unaccounted journal pieces)."""
+    staging = resources.staging()
+    seen: Presence = []
+    known: Known = {}
+    ask_state: set[str] = set()
+    for entry in await resources.run_blocking(lambda: list(staging.iter_jsonl(manifest_ref))):
+        key = str(entry["key"])
+        if entry.get("fingerprint") is None:
+            ask_state.add(key)
+            continue
+        seen.append((key, datetime.fromisoformat(entry["seen"]) if entry.get("seen") else None))
+        known[key] = (entry.get("guid"), str(entry.get("kind")))
+    for ref in ask.journal_refs:
+        ask_state.update(str(record["key"]) for record in staging.iter_jsonl(ref))
+    for key in sorted(ask_state - known.keys()):
+        state = await state_of(client, key)
+        if state is not None and state.get("catalog") == ask.catalog:
+            seen.append((key, last_presence(state)))
+            known[key] = (state.get("purview_guid"), str(state.get("kind")))
+    return seen, known
+
+
+async def _by_listing(client: df.DurableOrchestrationClient, catalog: str) -> tuple[Presence, Known]:
+    """Presence of the catalog's objects by listing every sync state (a catalog without a manifest)."""
+    seen: Presence = []
+    known: Known = {}
+    async for key, state in catalog_states(client, catalog):
+        seen.append((key, last_presence(state)))
+        known[key] = (state.get("purview_guid"), str(state.get("kind")))
+    return seen, known
+
+
 @bp.activity_trigger(input_name="request")
 @bp.durable_client_input(client_name="client")
 async def find_stale(request: dict[str, Any], client: df.DurableOrchestrationClient) -> dict[str, Any]:
     """Decide what of a catalog is stale (:class:`FindStaleRequest` → :class:`StaleReport`); the stale list
-    is staged under ``ref``."""
+    is staged under ``ref``, and its keys as a journal piece (``journal_ref``) to register before deleting.
+
+    Reads the catalog's manifest when it has one (cost grows with this catalog only); before a catalog has
+    enough complete runs nothing can be stale, so nothing is read at all.
+    """
     ask = FindStaleRequest.model_validate(request)
     policy = DeletionPolicy.model_validate(resources.catalog(ask.catalog).deletion)
-    seen: list[tuple[str, datetime | None]] = []
-    guids: dict[str, str | None] = {}
-    kinds: dict[str, str] = {}
-    async for entry in list_entities(client, "sync_state"):
-        state = entry.get("state")
-        if isinstance(state, str):
-            state = json.loads(state)
-        if not isinstance(state, dict) or state.get("catalog") != ask.catalog:
-            continue
-        key = entry["entityId"]["key"]
-        seen.append((key, last_presence(state)))
-        guids[key] = state.get("purview_guid")
-        kinds[key] = str(state.get("kind"))
-    decision = decide_deletion(
-        policy,
-        [datetime.fromisoformat(t) for t in ask.complete_runs],
-        datetime.fromisoformat(ask.now),
-        seen,
-        force=ask.force,
-    )
-    stale = [{"key": key, "guid": guids.get(key), "kind": kinds.get(key)} for key in decision.stale]
-    ref = resources.staging().put_json(ask.run_id, f"stale/{ask.catalog}.json", stale) if stale else None
+    runs = [datetime.fromisoformat(t) for t in ask.complete_runs]
+    now = datetime.fromisoformat(ask.now)
+    if deletion_cutoff(policy, runs, now) is None:
+        seen: Presence = []
+        known: Known = {}
+    elif ask.manifest_ref is not None:
+        seen, known = await _from_manifest(client, ask, ask.manifest_ref)
+    else:
+        seen, known = await _by_listing(client, ask.catalog)
+    decision = decide_deletion(policy, runs, now, seen, force=ask.force)
+    stale = [{"key": key, "guid": known[key][0], "kind": known[key][1]} for key in decision.stale]
+    staging = resources.staging()
+    ref = journal_ref = None
+    if stale:
+        ref = staging.put_json(ask.run_id, f"stale/{ask.catalog}.json", stale)
+    if stale and not ask.plan_only:
+        journal_ref = staging.put_jsonl(
+            state_area(ask.catalog), journal_name(ask.run_id), [{"key": s["key"]} for s in stale]
+        )
     return StaleReport(
         stale_count=len(stale),
         blocked=decision.blocked,
@@ -157,6 +208,7 @@ async def find_stale(request: dict[str, Any], client: df.DurableOrchestrationCli
         total=decision.total,
         cutoff=decision.cutoff.isoformat() if decision.cutoff else None,
         ref=ref,
+        journal_ref=journal_ref,
         sample=sample(key for key in decision.stale),
     ).to_json()
 
@@ -170,10 +222,8 @@ async def delete_stale(request: dict[str, Any], client: df.DurableOrchestrationC
     cutoff = datetime.fromisoformat(ask.cutoff) if ask.cutoff else None
     still: list[tuple[dict[str, Any], dict[str, Any]]] = []
     for entry in stale:  # a sync may have seen or taken the object since find_stale: then it is kept
-        state = await read_entity(client, "sync_state", entry["key"])
-        if isinstance(state, str):
-            state = json.loads(state)
-        if isinstance(state, dict) and still_stale(state, cutoff):
+        state = await state_of(client, entry["key"])
+        if state is not None and still_stale(state, cutoff):
             still.append((entry, state))
     mine = await _in_purview(client, [state for _, state in still])
     failed = await resources.run_blocking(_delete_in_purview, mine)
@@ -218,10 +268,8 @@ async def delete_objects(request: dict[str, Any], client: df.DurableOrchestratio
             if key in known:  # marked on several pages: one object, one marker
                 continue
             known.add(key)
-            state = await read_entity(client, "sync_state", key)
-            if isinstance(state, str):
-                state = json.loads(state)
-            if not isinstance(state, dict) or not state.get("purview_guid"):
+            state = await state_of(client, key)
+            if state is None or not state.get("purview_guid"):
                 unknown += 1
                 continue
             targets.append((record["kind"], key, state))
@@ -264,11 +312,4 @@ async def _recent_marker_deletions(client: df.DurableOrchestrationClient, catalo
 
 async def _count_objects(client: df.DurableOrchestrationClient, catalog: str) -> int:
     """The catalog's objects in sync state (the denominator of the delete-marker guard)."""
-    count = 0
-    async for entry in list_entities(client, "sync_state"):
-        state = entry.get("state")
-        if isinstance(state, str):
-            state = json.loads(state)
-        if isinstance(state, dict) and state.get("catalog") == catalog:
-            count += 1
-    return count
+    return sum([1 async for _ in catalog_states(client, catalog)])

@@ -15,21 +15,18 @@ import azure.durable_functions as df
 
 from activities import resources
 from connectors.files import SourceIncomplete
-from staging import RefNotFoundError, Staging, make_ref
+from entities.keys import encode_key
+from pivot import AnyPivotItem, PivotAssetItem, parse_item
+from staging import RefNotFoundError, Staging, make_ref, split_ref
 from sync.contracts import (
-    ChunkRef,
     DecodedEvents,
     DecodeRequest,
     PageRequest,
     PageResult,
-    PlanRequest,
     StagedPage,
-    WaveChunks,
-    WavePlan,
 )
-from sync.pages import asset_index, invalid_records, latest_items, page_items, unattributed
+from sync.pages import page_items
 from sync.summary import sample, short
-from sync.waves import chunk, phase_order
 
 __all__ = ["SNAPSHOT_NAME", "bp"]
 
@@ -42,6 +39,34 @@ SNAPSHOT_NAME = "source/snapshot.json"
 
 def _page_name(prefix: str, page: int, suffix: str = "jsonl") -> str:
     return f"{prefix}/{page:06d}.{suffix}"
+
+
+def keys_ref_of(items_ref: str) -> str:
+    """Where ``transform_page`` staged the keys (fingerprints) of the items staged under ``items_ref``."""
+    run_id, name = split_ref(items_ref)
+    return make_ref(run_id, "keys/" + name.removeprefix("items/"))
+
+
+def key_of(item: AnyPivotItem) -> dict[str, Any]:
+    """An item's :class:`ChunkKey` JSON (no ``adopt_from``: ``chunk_keys`` adds the catalog's), computed
+    once per run where the item is built, so nothing after has to parse the item again to get it."""
+    identity = None
+    if isinstance(item, PivotAssetItem):
+        identity = {"type_name": item.type_name, "qualified_name": item.qualified_name, "adopt_from": []}
+    return {
+        "entity_key": encode_key(item.catalog, item.kind, item.external_id),
+        "sync_key": item.sync_key,
+        "kind": item.kind,
+        "external_id": item.external_id,
+        "fingerprint": item.fingerprint(),
+        "reason": None,
+        "identity": identity,
+    }
+
+
+def key_of_record(record: dict[str, Any]) -> dict[str, Any]:
+    """:func:`key_of` of a staged item (for pages staged before keys were)."""
+    return key_of(parse_item(record))
 
 
 @bp.activity_trigger(input_name="request")
@@ -115,6 +140,7 @@ def transform_page(request: dict[str, Any]) -> dict[str, Any]:
     def put(prefix: str, records: list[dict[str, Any]]) -> str:
         return staging.put_jsonl(ask.run_id, _page_name(prefix, ask.page), records)
 
+    put("keys", [key_of(item) for item in page.objects])
     return PageResult(
         items_ref=put("items", page.items),
         rejected_ref=put("rejected", page.rejected) if page.rejected else None,
@@ -125,47 +151,4 @@ def transform_page(request: dict[str, Any]) -> dict[str, Any]:
         duplicates=len(page.duplicates),
         errors=sample(page.errors()),
         report=transformed.report,
-    ).to_json()
-
-
-@bp.activity_trigger(input_name="request")
-def plan_waves(request: dict[str, Any]) -> dict[str, Any]:
-    """Order the run's items into import waves and stage them as chunks of at most ``chunk_size`` items.
-
-    Also stages the asset index that lineage and relationships resolve same-catalog references with, and
-    chunks of the records that cannot be imported (invalid, or in a term parent cycle) so their sync state
-    records the failure.
-    """
-    ask = PlanRequest.model_validate(request)
-    staging = resources.staging()
-    run = latest_items(staging.iter_jsonl(ref) for ref in ask.items_refs)
-    plan = phase_order(run.items)
-    rejected = [record for ref in ask.rejected_refs for record in staging.iter_jsonl(ref)]
-
-    def staged(wave: int | str, parts: list[list[dict[str, Any]]]) -> list[ChunkRef]:
-        chunks = []
-        for number, part in enumerate(parts):
-            chunk_id = f"{wave:03d}-{number:04d}" if isinstance(wave, int) else f"{wave}-{number:04d}"
-            ref = staging.put_jsonl(ask.run_id, f"chunks/{chunk_id}.jsonl", part)
-            chunks.append(ChunkRef(ref=ref, id=chunk_id, count=len(part)))
-        return chunks
-
-    waves = [
-        WaveChunks(
-            phase=str(wave.phase), level=wave.level, chunks=staged(n, chunk(wave.items, ask.chunk_size))
-        )
-        for n, wave in enumerate(plan.waves)
-    ]
-    invalid = invalid_records(rejected, plan.failures)
-    waves += [
-        WaveChunks(phase="invalid", chunks=[part])
-        for part in staged("invalid", chunk(invalid, ask.chunk_size) if invalid else [])
-    ]
-    failures = [f"{f.external_id}: {f.reason}" for f in plan.failures] + run.duplicates
-    return WavePlan(
-        waves=waves,
-        asset_index_ref=staging.put_json(ask.run_id, "index/assets.json", asset_index(run.items)),
-        order_failures=sample(failures),
-        order_failure_count=len(failures),
-        unattributed=unattributed(rejected),
     ).to_json()

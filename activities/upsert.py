@@ -37,6 +37,7 @@ from sync.contracts import (
     MergeIndexRequest,
 )
 from sync.leases import LEASE_LAPSED, lease_left
+from sync.manifest import part_entries
 from sync.pages import term_refs
 
 __all__ = ["bp"]
@@ -53,6 +54,12 @@ def chunk_keys(request: dict[str, Any]) -> list[dict[str, Any]]:
     ask = ChunkKeysRequest.model_validate(request)
     invalid = ask.phase == "invalid"
     adopt_from = [] if invalid else list(resources.catalog(ask.catalog).adopt_from)
+    if ask.keys_ref is not None:  # staged by plan_waves with the fingerprints transform_page computed
+        staged = list(resources.staging().iter_jsonl(ask.keys_ref))
+        for key in staged:
+            if key.get("identity"):
+                key["identity"]["adopt_from"] = adopt_from
+        return staged
     keys = []
     for record in resources.staging().iter_jsonl(ask.ref):
         identity = None
@@ -223,9 +230,16 @@ def _upsert_batch(
             logger.exception("batch %s failed unexpectedly", ask.batch_id)
             results = failed_results(to_write, f"{type(exc).__name__}: {exc}")
     staging = resources.staging()
-    index = batch_index({k: d.to_json() for k, d in ask.decisions.items()}, results)
+    decisions = {k: d.to_json() for k, d in ask.decisions.items()}
+    index = batch_index(decisions, results)
     after = _calls(gateway.stats())
+    manifest_ref = None
+    if ask.keys_ref is not None and not ask.dry_run:
+        keys = {key["sync_key"]: key for key in staging.iter_jsonl(ask.keys_ref)}
+        if part := part_entries(keys, decisions, results):
+            manifest_ref = staging.put_jsonl(ask.run_id, f"manifest/parts/{ask.batch_id}.jsonl", part)
     return BatchResult(
+        manifest_ref=manifest_ref,
         results=[compact(result, dry=ask.dry_run) for result in results],
         index_ref=staging.put_json(ask.run_id, f"index/parts/{ask.batch_id}.json", index) if index else None,
         plan_ref=staging.put_json(ask.run_id, f"plan/{ask.batch_id}.json", results)

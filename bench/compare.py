@@ -151,13 +151,19 @@ def run_script(url: str, assets: int, columns: int, rounds: int = 2) -> list[dic
 # --- the sync -------------------------------------------------------------------------------------------
 
 
-def _history(data_dir: Path) -> tuple[int, int]:
-    """History events, and the entity calls and signals among them, in the local host's store."""
+def _history(data_dir: Path, replaced: str = "") -> tuple[int, int]:
+    """History events, and the entity calls and signals among them, in the local host's store; without the
+    instance ``replaced`` (a run restarted under the same id replaces its history, so counting it before
+    the run would subtract the last run's events from this one's)."""
     with sqlite3.connect(data_dir / "durable" / "durable.sqlite3") as db:
-        total = int(db.execute("SELECT COUNT(*) FROM history").fetchone()[0])
+        total = int(
+            db.execute("SELECT COUNT(*) FROM history WHERE instance_id != ?", (replaced,)).fetchone()[0]
+        )
         sent = int(
             db.execute(
-                "SELECT COUNT(*) FROM history WHERE json_extract(event, '$.EventType') = ?", (EVENT_SENT,)
+                "SELECT COUNT(*) FROM history"
+                " WHERE instance_id != ? AND json_extract(event, '$.EventType') = ?",
+                (replaced, EVENT_SENT),
             ).fetchone()[0]
         )
     return total, sent
@@ -182,7 +188,7 @@ def run_sync(url: str, assets: int, columns: int) -> tuple[int, list[dict[str, A
     with LocalApp(data_dir=root / "state", catalogs_file=catalogs, purview_endpoint=url) as app:
         for _ in range(2):
             calls, cpu, started = _requests(url), _cpu_s(), time.perf_counter()
-            events, sent = _history(root / "state")
+            events, sent = _history(root / "state", replaced="sync:bench")
             status = app.start_and_wait("catalogs/bench/sync", timeout=7200)
             output = status["output"]
             after_events, after_sent = _history(root / "state")

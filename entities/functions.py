@@ -15,6 +15,7 @@ import azure.durable_functions as df
 
 from entities import catalog as catalog_machine
 from entities import identity_claim as claim_machine
+from entities import manifest as manifest_machine
 from entities import sync_state as sync_machine
 from entities.machine import Frozen, Transition
 
@@ -41,6 +42,14 @@ def catalog(context: df.DurableEntityContext) -> None:
     operation = catalog_machine.parse_operation(context.operation_name or "", context.get_input())
     state = catalog_machine.CatalogState.from_json(context.get_state(lambda: None))
     _store(context, state, catalog_machine.apply(state, operation, datetime.now(UTC)))
+
+
+@bp.entity_trigger(context_name="context")
+def manifest(context: df.DurableEntityContext) -> None:
+    """One catalog's manifest pointer and journal of touched keys, keyed by catalog name."""
+    operation = manifest_machine.parse_operation(context.operation_name or "", context.get_input())
+    state = manifest_machine.ManifestBook.from_json(context.get_state(lambda: None))
+    _store(context, state, manifest_machine.apply(state, operation, datetime.now(UTC)))
 
 
 @bp.entity_trigger(context_name="context")

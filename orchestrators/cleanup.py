@@ -16,8 +16,9 @@ import azure.durable_functions as df
 
 from activities.catalogs import catalog_policies
 from activities.deletion import delete_stale, find_stale
+from entities.manifest import ManifestBook
 from orchestrators.retries import ACTIVITY_RETRY
-from orchestrators.steps import complete_runs
+from orchestrators.steps import stale_request
 from sync.contracts import (
     CatalogPoliciesRequest,
     CatalogPolicy,
@@ -25,7 +26,6 @@ from sync.contracts import (
     CleanupRequest,
     DeleteStaleRequest,
     DeleteStaleResult,
-    FindStaleRequest,
     StaleReport,
 )
 from sync.summary import failure_text
@@ -88,25 +88,21 @@ def _one_catalog(
     context: df.DurableOrchestrationContext, name: str, run_id: str, ask: CleanupRequest
 ) -> Generator[Any, Any, dict[str, Any]]:
     registry = yield context.call_entity(df.EntityId("catalog", name), "get")
+    book = ManifestBook.from_json((yield context.call_entity(df.EntityId("manifest", name), "get")))
+    request = stale_request(name, run_id, context, registry, book, force=ask.force, plan_only=ask.dry_run)
     decision = StaleReport.model_validate(
-        (
-            yield context.call_activity_with_retry(
-                find_stale,
-                ACTIVITY_RETRY,
-                FindStaleRequest(
-                    catalog=name,
-                    run_id=run_id,
-                    now=context.current_utc_datetime.isoformat(),
-                    complete_runs=complete_runs(registry),
-                    force=ask.force,
-                ).to_json(),
-            )
-        )
+        (yield context.call_activity_with_retry(find_stale, ACTIVITY_RETRY, request.to_json()))
     )
     status = "blocked" if decision.blocked else "completed"
     deleted, errors = 0, list[str]()
     if decision.ref and not decision.blocked and not ask.dry_run:
         context.set_custom_status({"phase": "delete", "catalog": name, "stale": decision.stale_count})
+        if decision.journal_ref:  # write-ahead: a run that meets these objects again asks their state
+            yield context.call_entity(
+                df.EntityId("manifest", name),
+                "journal",
+                {"ref": decision.journal_ref, "now": context.current_utc_datetime.isoformat()},
+            )
         outcome = DeleteStaleResult.model_validate(
             (
                 yield context.call_activity_with_retry(

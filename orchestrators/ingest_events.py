@@ -70,7 +70,8 @@ def ingest_events(context: df.DurableOrchestrationContext) -> Any:
     tally.rejected += page.rejected
     tally.report(page.report)
     rejected = [page.rejected_ref] if page.rejected_ref else []
-    yield from import_waves(context, scope, [page.items_ref], rejected, tally)
+    deletions = [page.deletions_ref] if page.deletions_ref else []
+    yield from import_waves(context, scope, [page.items_ref], rejected, tally, deletions_refs=deletions)
     held = None
     if page.deletions_ref:  # guarded per batch: above max_delete_fraction they are held unless forced
         _, held = yield from execute_markers(context, scope, [page.deletions_ref], tally)

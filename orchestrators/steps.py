@@ -9,29 +9,47 @@ from typing import Any
 import azure.durable_functions as df
 
 from activities.deletion import delete_objects
-from activities.extract import plan_waves
+from activities.manifests import prune_state, write_manifest
+from activities.plan import plan_waves
 from activities.upsert import merge_index
 from entities.catalog import CatalogState, complete_run_times
+from entities.manifest import ManifestBook
 from orchestrators.retries import ACTIVITY_RETRY
 from orchestrators.upsert_chunk import upsert_chunk
 from sync.contracts import (
     ChunkRequest,
     ChunkResult,
+    FindStaleRequest,
+    Imported,
+    ManifestRequest,
+    ManifestWritten,
     MarkerHold,
     MarkerRequest,
     MarkerResult,
     MergeIndexRequest,
     PlanRequest,
+    PruneRequest,
     RunScope,
     WavePlan,
 )
 from sync.summary import Tally, failure_text
 
-__all__ = ["PARALLEL_CHUNKS", "complete_runs", "execute_markers", "import_waves"]
+__all__ = [
+    "PARALLEL_CHUNKS",
+    "complete_runs",
+    "execute_markers",
+    "import_waves",
+    "publish_manifest",
+    "stale_request",
+]
 
 PARALLEL_CHUNKS = 8
 """``upsert_chunk`` sub-orchestrations of one wave running at once: a chunk takes its objects' leases when it
 starts, so it must reach Purview well within the lease, however large the wave."""
+
+
+def _manifest(catalog: str) -> df.EntityId:
+    return df.EntityId("manifest", catalog)
 
 
 def import_waves(
@@ -40,8 +58,22 @@ def import_waves(
     items_refs: list[str],
     rejected_refs: list[str],
     tally: Tally,
-) -> Generator[Any, Any, list[str]]:
-    """Plan the staged items into waves and import them in order; returns a dry run's plan refs."""
+    *,
+    deletions_refs: list[str] | None = None,
+    use_manifest: bool = False,
+) -> Generator[Any, Any, Imported]:
+    """Plan the staged items into waves and import them in order.
+
+    With ``use_manifest`` (a pull run) objects the catalog's manifest holds unchanged skip their sync state.
+    Whatever goes through sync states is journaled first, before any of them is touched (a dry run touches
+    none); the result is what the run's manifest is written from.
+    """
+    book = ManifestBook()
+    if use_manifest and not scope.dry_run:
+        book = ManifestBook.from_json((yield context.call_entity(_manifest(scope.catalog), "get")))
+    base_ref = book.current.ref if book.current else None
+    touched_refs = [piece.ref for piece in book.unaccounted()]
+    free = base_ref is not None and scope.mode == "normal"
     plan = WavePlan.model_validate(
         (
             yield context.call_activity_with_retry(
@@ -53,14 +85,38 @@ def import_waves(
                     chunk_size=scope.options.chunk_size,
                     items_refs=items_refs,
                     rejected_refs=rejected_refs,
+                    deletions_refs=deletions_refs or [],
+                    manifest_ref=base_ref if free else None,
+                    journal_refs=touched_refs if free else [],
+                    journal=not scope.dry_run,
                 ).to_json(),
             )
         )
     )
+    seq = None
+    if plan.journal_ref:  # write-ahead: registered before the first sync state is touched
+        answer = yield context.call_entity(
+            _manifest(scope.catalog),
+            "journal",
+            {"ref": plan.journal_ref, "now": context.current_utc_datetime.isoformat()},
+        )
+        seq = int(answer["seq"])
     tally.errors_of(plan.order_failures, plan.order_failure_count)
     tally.unattributed += plan.unattributed
+    for kind, count in plan.unchanged.items():
+        tally.count(kind, "unchanged", count)
+    done = Imported(
+        free_ref=plan.free_ref,
+        journal_ref=plan.journal_ref,
+        journal_seq=seq,
+        base_ref=base_ref,
+        read_upto=book.last_seq,
+        touched_refs=touched_refs,
+        journal_lost=book.floor > 0 and book.current is None,
+    )
     plan_refs: list[str] = []
-    index_ref: str | None = None
+    manifest_refs: list[str] = []
+    index_ref: str | None = plan.index_ref
     for number, wave in enumerate(plan.waves):
         context.set_custom_status(
             {
@@ -85,6 +141,7 @@ def import_waves(
                             phase=wave.phase,
                             ref=part.ref,
                             chunk_id=part.id,
+                            keys_ref=part.keys_ref,
                             index_ref=index_ref,
                             asset_index_ref=plan.asset_index_ref,
                             dry_run=scope.dry_run,
@@ -102,13 +159,58 @@ def import_waves(
             tally.add(result.tally)
             parts += result.index_refs
             plan_refs += result.plan_refs
+            manifest_refs += result.manifest_refs
         if len(parts) > 1 and number + 1 < len(plan.waves):  # later waves resolve references through it
             index_ref = yield context.call_activity_with_retry(
                 merge_index,
                 ACTIVITY_RETRY,
                 MergeIndexRequest(run_id=scope.run_id, refs=parts, name=f"{number:03d}").to_json(),
             )
-    return plan_refs
+    return done.model_copy(update={"plan_refs": plan_refs, "manifest_refs": manifest_refs})
+
+
+def publish_manifest(
+    context: df.DurableOrchestrationContext,
+    scope: RunScope,
+    started: str,
+    done: Imported,
+    tally: Tally,
+    *,
+    inventory: bool,
+) -> Generator[Any, Any, None]:
+    """Write the run's manifest and make it the catalog's; a manifest that cannot be written only means
+    the next run asks every sync state again."""
+    try:
+        written = ManifestWritten.model_validate(
+            (
+                yield context.call_activity_with_retry(
+                    write_manifest,
+                    ACTIVITY_RETRY,
+                    ManifestRequest(
+                        catalog=scope.catalog,
+                        run_id=scope.run_id,
+                        started=started,
+                        imported=done,
+                        inventory=inventory,
+                    ).to_json(),
+                )
+            )
+        )
+        answer = yield context.call_entity(
+            _manifest(scope.catalog),
+            "publish",
+            {
+                "ref": written.ref,
+                "run_id": scope.run_id,
+                "read_upto": done.read_upto,
+                "own": [done.journal_seq] if done.journal_seq else [],
+                "now": context.current_utc_datetime.isoformat(),
+            },
+        )
+        if dropped := list(answer.get("dropped") or []):
+            yield context.call_activity(prune_state, PruneRequest(refs=dropped).to_json())
+    except Exception as exc:
+        tally.error(f"manifest not written (the next run asks every sync state): {failure_text(exc)}")
 
 
 def execute_markers(
@@ -143,6 +245,29 @@ def execute_markers(
     if outcome.held:
         tally.error(outcome.held.message)
     return outcome.named, outcome.held
+
+
+def stale_request(
+    catalog: str,
+    run_id: str,
+    context: df.DurableOrchestrationContext,
+    registry: Any,
+    book: ManifestBook,
+    *,
+    force: bool = False,
+    plan_only: bool = False,
+) -> FindStaleRequest:
+    """What ``find_stale`` needs: the complete runs, and the manifest with the journal it has not seen."""
+    return FindStaleRequest(
+        catalog=catalog,
+        run_id=run_id,
+        now=context.current_utc_datetime.isoformat(),
+        complete_runs=complete_runs(registry),
+        force=force,
+        manifest_ref=book.current.ref if book.current else None,
+        journal_refs=[piece.ref for piece in book.unaccounted()],
+        plan_only=plan_only,
+    )
 
 
 def complete_runs(registry: Any) -> list[str]:

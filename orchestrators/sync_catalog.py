@@ -15,10 +15,11 @@ import azure.durable_functions as df
 from activities.catalogs import cleanup_staging
 from activities.deletion import find_stale
 from activities.extract import extract_page, transform_page
+from entities.catalog import CatalogState
+from entities.manifest import ManifestBook
 from orchestrators.retries import ACTIVITY_RETRY
-from orchestrators.steps import complete_runs, execute_markers, import_waves
+from orchestrators.steps import execute_markers, import_waves, publish_manifest, stale_request
 from sync.contracts import (
-    FindStaleRequest,
     PageRequest,
     PageResult,
     RunScope,
@@ -69,7 +70,16 @@ def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
     try:
         yield from _extract(context, run)
         context.set_custom_status(run.progress("import"))
-        run.plan_refs = yield from import_waves(context, scope, run.items_refs, run.rejected_refs, run.tally)
+        imported = yield from import_waves(
+            context,
+            scope,
+            run.items_refs,
+            run.rejected_refs,
+            run.tally,
+            deletions_refs=run.deletions_refs,
+            use_manifest=True,
+        )
+        run.plan_refs = imported.plan_refs
         if run.deletions_refs and not ask.dry_run:  # the source says these are gone (e.g. soft deletes)
             context.set_custom_status(run.progress("delete removed"))
             run.markers, run.deletes_held = yield from execute_markers(
@@ -79,6 +89,16 @@ def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
         run.baseline = last_complete_seen(history)
         if ask.dry_run:
             run.deletes = yield from _plan_deletes(context, run, history)
+        else:
+            context.set_custom_status(run.progress("manifest"))
+            yield from publish_manifest(
+                context,
+                scope,
+                run.started.isoformat(),
+                imported,
+                run.tally,
+                inventory=imported.base_ref is None and CatalogState.from_json(history).runs_started > 1,
+            )
     except Exception as exc:  # an activity failed after its retries: the run fails, nothing becomes stale
         run.fail(exc)
     verdict = run.verdict(ask.deletion, accept_shrink=ask.accept_shrink)
@@ -113,15 +133,13 @@ def _plan_deletes(
 ) -> Generator[Any, Any, StaleReport]:
     """A plan also shows what the next cleanup would delete."""
     context.set_custom_status(run.progress("plan deletes"))
+    book = ManifestBook.from_json(
+        (yield context.call_entity(df.EntityId("manifest", run.scope.catalog), "get"))
+    )
     output = yield context.call_activity_with_retry(
         find_stale,
         ACTIVITY_RETRY,
-        FindStaleRequest(
-            catalog=run.scope.catalog,
-            run_id=run.scope.run_id,
-            now=context.current_utc_datetime.isoformat(),
-            complete_runs=complete_runs(history),
-        ).to_json(),
+        stale_request(run.scope.catalog, run.scope.run_id, context, history, book, plan_only=True).to_json(),
     )
     return StaleReport.model_validate(output)
 

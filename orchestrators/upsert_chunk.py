@@ -90,7 +90,7 @@ def upsert_chunk(context: df.DurableOrchestrationContext) -> Any:
     found = yield context.call_activity_with_retry(
         chunk_keys,
         ACTIVITY_RETRY,
-        ChunkKeysRequest(catalog=ask.catalog, ref=ask.ref, phase=ask.phase).to_json(),
+        ChunkKeysRequest(catalog=ask.catalog, ref=ask.ref, phase=ask.phase, keys_ref=ask.keys_ref).to_json(),
     )
     keys = CHUNK_KEYS.validate_python(found)
     leased_at = context.current_utc_datetime  # the chunk's earliest lease: its batches end before it
@@ -112,6 +112,7 @@ def upsert_chunk(context: df.DurableOrchestrationContext) -> Any:
         tally=tally,
         index_refs=[b.index_ref for b in batches if b.index_ref],
         plan_refs=[b.plan_ref for b in batches if b.plan_ref] if ask.dry_run else [],
+        manifest_refs=[b.manifest_ref for b in batches if b.manifest_ref],
     ).to_json()
 
 

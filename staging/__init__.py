@@ -8,6 +8,7 @@ backends; ``factory`` picks one from the app settings. Import from here::
 
 from staging.base import (
     GZIP_SUFFIX,
+    KEPT_AREA_PREFIX,
     CorruptPayloadError,
     InvalidRefError,
     RefNotFoundError,
@@ -26,6 +27,7 @@ from staging.factory import staging_from_settings
 
 __all__ = [
     "GZIP_SUFFIX",
+    "KEPT_AREA_PREFIX",
     "CorruptPayloadError",
     "InvalidRefError",
     "RefNotFoundError",

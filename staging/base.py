@@ -32,6 +32,7 @@ from typing import Any, Final
 
 __all__ = [
     "GZIP_SUFFIX",
+    "KEPT_AREA_PREFIX",
     "CorruptPayloadError",
     "InvalidRefError",
     "RefNotFoundError",
@@ -76,6 +77,10 @@ class RefNotFoundError(StagingError, KeyError):
 
 class CorruptPayloadError(StagingError):
     """The stored bytes are not the JSON (lines) that were staged, e.g. truncated or not gzip."""
+
+
+KEPT_AREA_PREFIX = "state."
+"""Areas that outlive runs: the retention cleanup skips them (their owners delete what they drop)."""
 
 
 def utc_now() -> datetime:
@@ -230,6 +235,10 @@ class Staging(ABC):
     def run_times(self) -> dict[str, datetime]:
         """Each run id with staged data and the time of its latest put."""
 
+    @abstractmethod
+    def delete(self, ref: str) -> bool:
+        """Delete one payload; whether there was one (idempotent)."""
+
     def put_json(self, run_id: str, name: str, obj: Any) -> str:
         """Stage one JSON value; returns its ref. Same run and name overwrites (idempotent retries)."""
         ref = make_ref(run_id, name)
@@ -259,14 +268,19 @@ class Staging(ABC):
     def cleanup(self, older_than: timedelta, now: datetime) -> list[str]:
         """Delete the runs whose latest put is older than ``now - older_than``; returns their ids, sorted.
 
-        A run still being written keeps all its data: only runs idle for the whole window go.
+        A run still being written keeps all its data: only runs idle for the whole window go. Areas named
+        ``state.*`` (a catalog's manifests and journal) are not runs and are never cleaned up here.
         """
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
         if older_than < timedelta(0):
             raise ValueError("older_than must not be negative")
         cutoff = now - older_than
-        stale = sorted(run for run, latest in self.run_times().items() if latest < cutoff)
+        stale = sorted(
+            run
+            for run, latest in self.run_times().items()
+            if latest < cutoff and not run.startswith(KEPT_AREA_PREFIX)
+        )
         for run_id in stale:
             self.delete_run(run_id)
         return stale

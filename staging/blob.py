@@ -133,6 +133,14 @@ class BlobStaging(Staging):
         logger.info("deleted %d staged blobs of run %s", deleted, run_id)
         return deleted
 
+    def delete(self, ref: str) -> bool:
+        split_ref(ref)
+        try:
+            self.container.delete_blob(ref, delete_snapshots="include")
+        except ResourceNotFoundError:
+            return False
+        return True
+
     def run_times(self) -> dict[str, datetime]:
         times: dict[str, datetime] = {}
         try:

@@ -80,6 +80,14 @@ class LocalStaging(Staging):
         logger.info("deleted %d staged payloads of run %s", count, run_id)
         return count
 
+    def delete(self, ref: str) -> bool:
+        path = self._path(ref)
+        try:
+            path.unlink()
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        return True
+
     def run_times(self) -> dict[str, datetime]:
         if not self.root.is_dir():
             return {}

@@ -34,9 +34,12 @@ __all__ = [
     "DeleteStaleResult",
     "FindStaleRequest",
     "Identity",
+    "Imported",
     "IngestRequest",
     "ItemDecision",
     "ItemResult",
+    "ManifestRequest",
+    "ManifestWritten",
     "MarkerHold",
     "MarkerRequest",
     "MarkerResult",
@@ -45,6 +48,7 @@ __all__ = [
     "PageRequest",
     "PageResult",
     "PlanRequest",
+    "PruneRequest",
     "RetireRequest",
     "RetireResult",
     "RunScope",
@@ -203,14 +207,19 @@ class PlanRequest(Contract):
     chunk_size: int = Field(ge=1, le=1000)
     items_refs: list[str]
     rejected_refs: list[str] = Field(default_factory=list)
+    deletions_refs: list[str] = Field(default_factory=list)
+    manifest_ref: str | None = None
+    journal_refs: list[str] = Field(default_factory=list)
+    journal: bool = False
 
 
 class ChunkRef(Contract):
-    """One staged chunk of a wave."""
+    """One staged chunk of a wave (``keys_ref``: its items' keys and fingerprints)."""
 
     ref: str
     id: str
     count: int
+    keys_ref: str | None = None
 
 
 class WaveChunks(Contract):
@@ -229,6 +238,10 @@ class WavePlan(Contract):
     order_failures: list[str] = Field(default_factory=list)
     order_failure_count: int = 0
     unattributed: int = 0
+    index_ref: str | None = None
+    unchanged: dict[str, int] = Field(default_factory=dict)
+    journal_ref: str | None = None
+    free_ref: str | None = None
 
 
 class ChunkRequest(Contract):
@@ -239,6 +252,7 @@ class ChunkRequest(Contract):
     phase: str
     ref: str
     chunk_id: str
+    keys_ref: str | None = None
     index_ref: str | None = None
     asset_index_ref: str | None = None
     dry_run: bool = False
@@ -252,6 +266,7 @@ class ChunkKeysRequest(Contract):
     catalog: str
     ref: str
     phase: str
+    keys_ref: str | None = None
 
 
 class Identity(Contract):
@@ -293,6 +308,7 @@ class BatchRequest(Contract):
     phase: str
     ref: str
     batch_id: str
+    keys_ref: str | None = None
     index_ref: str | None = None
     asset_index_ref: str | None = None
     dry_run: bool = False
@@ -325,6 +341,7 @@ class BatchResult(Contract):
     results: list[ItemResult] = Field(default_factory=list)
     index_ref: str | None = None
     plan_ref: str | None = None
+    manifest_ref: str | None = None
     calls: dict[str, int] = Field(default_factory=dict)
 
 
@@ -334,6 +351,45 @@ class ChunkResult(Contract):
     tally: Tally
     index_refs: list[str] = Field(default_factory=list)
     plan_refs: list[str] = Field(default_factory=list)
+    manifest_refs: list[str] = Field(default_factory=list)
+
+
+class Imported(Contract):
+    """What importing a run's waves leaves for its manifest (see :mod:`sync.manifest`)."""
+
+    plan_refs: list[str] = Field(default_factory=list)
+    manifest_refs: list[str] = Field(default_factory=list)
+    free_ref: str | None = None
+    journal_ref: str | None = None
+    journal_seq: int | None = None
+    base_ref: str | None = None
+    read_upto: int = 0
+    touched_refs: list[str] = Field(default_factory=list)
+    journal_lost: bool = False
+
+
+class ManifestRequest(Contract):
+    """Input of ``write_manifest``: what a run knows, merged into the catalog's next manifest."""
+
+    catalog: str
+    run_id: str
+    started: str
+    imported: Imported
+    inventory: bool = False
+
+
+class ManifestWritten(Contract):
+    """Output of ``write_manifest``."""
+
+    ref: str
+    entries: int
+    suspect: int
+
+
+class PruneRequest(Contract):
+    """Input of ``prune_state``: staged manifests and journal pieces nobody needs any more."""
+
+    refs: list[str]
 
 
 # --- deletion --------------------------------------------------------------------------------------------
@@ -388,6 +444,9 @@ class FindStaleRequest(Contract):
     now: str
     complete_runs: list[str] = Field(default_factory=list)
     force: bool = False
+    manifest_ref: str | None = None
+    journal_refs: list[str] = Field(default_factory=list)
+    plan_only: bool = False
 
 
 class StaleReport(Contract):
@@ -401,6 +460,7 @@ class StaleReport(Contract):
     total: int
     cutoff: str | None = None
     ref: str | None = None
+    journal_ref: str | None = None
     sample: list[str] = Field(default_factory=list)
 
 

@@ -31,6 +31,7 @@ class PageItems:
     """One page after transformation: valid items, delete markers and rejects, each as JSON."""
 
     items: list[dict[str, Any]] = field(default_factory=list)
+    objects: list[AnyPivotItem] = field(default_factory=list)  # the items, parsed (same order)
     deletions: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
@@ -44,6 +45,7 @@ def page_items(results: Iterable[AnyPivotItem | Deletion | Rejected]) -> PageIte
     then its deletion), and an object that appears twice as an item is reported once as a duplicate."""
     page = PageItems()
     latest: dict[tuple[str, str], dict[str, Any]] = {}
+    objects: dict[tuple[str, str], AnyPivotItem] = {}
     deleted: set[tuple[str, str]] = set()
     for result in results:
         if isinstance(result, Rejected):
@@ -61,8 +63,13 @@ def page_items(results: Iterable[AnyPivotItem | Deletion | Rejected]) -> PageIte
         else:
             deleted.discard(key)
             latest[key] = result.model_dump(mode="json")
+            objects[key] = result
     for key, value in latest.items():
-        (page.deletions if key in deleted else page.items).append(value)
+        if key in deleted:
+            page.deletions.append(value)
+        else:
+            page.items.append(value)
+            page.objects.append(objects[key])
     return page
 
 

@@ -7,6 +7,7 @@ registers its timer and Event Hub functions from it when it loads (as in Azure).
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -18,6 +19,8 @@ import pytest
 
 from localdev.session import LocalApp
 
+EVENT_SENT = 14
+"""DTFx ``EventType`` of a message an orchestration sends: an entity call or signal."""
 CATALOG_DIR = Path(tempfile.mkdtemp(prefix="e2e-catalogs-"))
 CATALOGS_FILE = CATALOG_DIR / "catalogs.yaml"
 REPO = Path(__file__).resolve().parents[2]
@@ -37,6 +40,12 @@ catalogs:
     schedule: null
     source: {{files: ["e2e-trunc/*.jsonl"]}}
     deletion: {{retention_days: 0, min_complete_runs: 1, max_delete_fraction: 0.2}}
+  - name: e2e-manifest
+    connector: pivotfile
+    mode: both
+    schedule: null
+    source: {{files: ["e2e-manifest/*.jsonl"], page_size: 50}}
+    deletion: {{retention_days: 0, min_complete_runs: 1, max_delete_fraction: 1.0}}
   - name: e2e-push
     connector: pivotfile
     mode: push
@@ -166,6 +175,13 @@ def writes(stats: dict[str, Any]) -> int:
         for route, n in stats["requests"].items()
         if not route.startswith("GET ") and "search" not in route and "/_emulator" not in route
     )
+
+
+def entity_messages(app: LocalApp) -> int:
+    """Entity calls and signals sent so far (``EventSent`` history events in the local host's store)."""
+    with sqlite3.connect(app.data_dir / "durable" / "durable.sqlite3") as db:
+        query = "SELECT COUNT(*) FROM history WHERE json_extract(event, '$.EventType') = ?"
+        return int(db.execute(query, (EVENT_SENT,)).fetchone()[0])
 
 
 def sync(app: LocalApp, catalog: str, **params: str) -> dict[str, Any]:

@@ -46,6 +46,9 @@ def test_registered_function_names() -> None:
         "sync_state": "entityTrigger",
         "catalog": "entityTrigger",
         "identity_claim": "entityTrigger",
+        "manifest": "entityTrigger",
+        "write_manifest": "activityTrigger",
+        "prune_state": "activityTrigger",
     }
 
 

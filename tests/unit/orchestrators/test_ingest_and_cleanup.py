@@ -10,6 +10,8 @@ from orchestrators.ingest_events import ingest_events
 from sync.summary import Tally
 from tests.unit.orchestrators.harness import START, Call, drive
 
+START_ISO = START.isoformat()
+
 OPTIONS = {
     "chunk_size": 100,
     "batch_items": 50,
@@ -64,6 +66,24 @@ def test_a_pushed_deletion_storm_is_held_and_forced_ones_are_remembered() -> Non
     assert forced.of("catalog", "deletions_executed")[0].input["count"] == 1
 
 
+MANIFEST_BOOK = {
+    "current": {
+        "ref": "state.a/manifests/r1.jsonl.gz",
+        "run_id": "r1",
+        "read_upto": 1,
+        "own": [2],
+        "at": START_ISO,
+    },
+    "journal": [
+        {"seq": 1, "ref": "state.a/journal/old.jsonl", "at": START_ISO},
+        {"seq": 2, "ref": "state.a/journal/r1.jsonl", "at": START_ISO},
+        {"seq": 3, "ref": "state.a/journal/push.jsonl", "at": START_ISO},
+    ],
+    "next_seq": 4,
+}
+"""A manifest that accounted for pieces 1 (read) and 2 (its own): only piece 3 is news."""
+
+
 class Cleanup:
     def __init__(self, blocked: set[str] = frozenset(), failing: set[str] = frozenset()) -> None:  # type: ignore[assignment]
         self.blocked, self.failing = blocked, failing
@@ -71,6 +91,10 @@ class Cleanup:
     def __call__(self, call: Call) -> Any:
         if call.name == "catalog_policies":
             return [{"name": name, "deletion": {}} for name in ("a", "b", "c")]
+        if call.name == "manifest" and call.operation == "get":
+            return MANIFEST_BOOK
+        if call.name == "manifest" and call.operation == "journal":
+            return {"seq": 3}
         if call.operation == "get":
             run = {
                 "run_id": "r0",
@@ -90,6 +114,7 @@ class Cleanup:
                 "fraction": 0.2,
                 "total": 9,
                 "ref": f"x/stale/{name}.json",
+                "journal_ref": f"state.{name}/journal/x.jsonl",
                 "cutoff": "2025-12-01T00:00:00+00:00",
             }
         if call.name == "delete_stale":
@@ -102,14 +127,22 @@ def test_a_cleanup_pass_goes_on_past_a_failing_catalog_and_a_blocked_one() -> No
     assert run.names() == [
         "catalog_policies",
         "catalog.get",
+        "manifest.get",
         "find_stale",
+        "manifest.journal",
         "delete_stale",
         "catalog.get",
+        "manifest.get",
         "find_stale",
         "catalog.get",
+        "manifest.get",
         "find_stale",
     ]
-    assert run.of("find_stale")[0].input["complete_runs"] == ["2025-12-01T00:00:00+00:00"]
+    asked = run.of("find_stale")[0].input
+    assert asked["complete_runs"] == ["2025-12-01T00:00:00+00:00"]
+    assert asked["manifest_ref"] == "state.a/manifests/r1.jsonl.gz"
+    assert asked["journal_refs"] == ["state.a/journal/push.jsonl"]
+    assert run.of("manifest", "journal")[0].input["ref"] == "state.a/journal/x.jsonl"
     reports = {r["catalog"]: r for r in run.output}
     assert (reports["a"]["status"], reports["a"]["deleted"]) == ("completed", 2)
     assert (reports["b"]["status"], reports["b"]["deleted"]) == ("blocked", 0)
@@ -119,8 +152,8 @@ def test_a_cleanup_pass_goes_on_past_a_failing_catalog_and_a_blocked_one() -> No
 def test_a_planned_or_forced_cleanup_says_so_to_find_stale() -> None:
     planned = drive(cleanup_pass, {"catalog": "a", "dry_run": True, "force": True}, Cleanup())
     assert planned.of("catalog_policies")[0].input == {"catalog": "a"}
-    assert all(c.input["force"] for c in planned.of("find_stale"))
-    assert "delete_stale" not in planned.names()
+    assert all(c.input["force"] and c.input["plan_only"] for c in planned.of("find_stale"))
+    assert "delete_stale" not in planned.names() and "manifest.journal" not in planned.names()
 
 
 def test_the_eternal_cleanup_passes_waits_and_continues_as_new() -> None:

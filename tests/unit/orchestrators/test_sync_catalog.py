@@ -38,6 +38,8 @@ class World:
         self.markers: dict[str, Any] = {"deleted": {}, "named": 0}
         self.failing: dict[str, str] = {}
         self.segment_calls = 0
+        self.unchanged = 0
+        self.book: dict[str, Any] | None = None
 
     def __call__(self, call: Call) -> Any:
         key = f"{call.name}.{call.operation}" if call.operation else call.name
@@ -57,13 +59,32 @@ class World:
             return {
                 "waves": [
                     {"phase": "assets", "chunks": [{"ref": "run/chunks/0", "id": "000-0000", "count": 3}]}
-                ]
+                ],
+                "unchanged": {"asset": self.unchanged},
+                "journal_ref": None if call.input["journal"] is False else "state.shop/journal/run.jsonl",
+                "free_ref": "run/manifest/free.jsonl" if self.unchanged else None,
+                "index_ref": "run/index/free.json" if self.unchanged else None,
             }
+        if key == "manifest.get":
+            return self.book
+        if key == "manifest.journal":
+            return {"seq": 7}
+        if call.name == "write_manifest":
+            return {"ref": "state.shop/manifests/run.jsonl.gz", "entries": 3, "suspect": 0}
+        if key == "manifest.publish":
+            return {"accepted": True, "dropped": ["state.shop/manifests/old.jsonl.gz"]}
+        if call.name == "prune_state":
+            return 1
         if call.name == "upsert_chunk":
             tally = Tally()
             tally.count("asset", "created", self.created)
             tally.calls({"read": 1, "write": 2})
-            return {"tally": tally.to_json(), "index_refs": ["run/index/0"], "plan_refs": ["run/plan/0"]}
+            return {
+                "tally": tally.to_json(),
+                "index_refs": ["run/index/0"],
+                "plan_refs": ["run/plan/0"],
+                "manifest_refs": ["run/manifest/parts/0.jsonl"],
+            }
         if key == "catalog.get":
             runs = [] if self.last_seen is None else [{**LAST_RUN, "seen": self.last_seen}]
             return {"complete_runs": runs}
@@ -89,9 +110,14 @@ def test_a_run_extracts_imports_records_and_cleans_up_in_that_order() -> None:
     assert run.names() == [
         "catalog.run_started",
         "extract_segment",
+        "manifest.get",
         "plan_waves",
+        "manifest.journal",
         "upsert_chunk",
         "catalog.get",
+        "write_manifest",
+        "manifest.publish",
+        "prune_state",
         "catalog.run_finished",
         "cleanup_staging",
     ]
@@ -174,7 +200,16 @@ def test_delete_markers_go_through_the_guard_and_held_ones_are_reported() -> Non
 
 def test_a_dry_run_writes_no_record_and_plans_deletes() -> None:
     run = drive(sync_catalog, {**REQUEST, "dry_run": True}, World())
-    assert run.names() == ["extract_segment", "plan_waves", "upsert_chunk", "catalog.get", "find_stale"]
+    assert run.names() == [
+        "extract_segment",
+        "plan_waves",
+        "upsert_chunk",
+        "catalog.get",
+        "manifest.get",
+        "find_stale",
+    ]
+    assert run.of("plan_waves")[0].input["journal"] is False
+    assert run.of("find_stale")[0].input["plan_only"] is True
     out = run.output
     assert out["status"] == "dry_run" and out["complete_for_deletion"] is False
     assert out["deletes"]["stale_count"] == 1 and out["plan_refs"] == ["run/plan/0"]

@@ -35,6 +35,15 @@ def _tally() -> Tally:
     return tally
 
 
+IMPORTED = {
+    "manifest_refs": ["r/manifest/parts/a.jsonl"],
+    "free_ref": "r/manifest/free.jsonl",
+    "journal_ref": "state.c/journal/r.jsonl",
+    "journal_seq": 4,
+    "base_ref": "state.c/manifests/q.jsonl.gz",
+    "read_upto": 3,
+    "touched_refs": ["state.c/journal/push.jsonl"],
+}
 EXAMPLES: dict[str, dict[str, Any]] = {
     "CleanupLoop": {"interval_minutes": 30},
     "CatalogPoliciesRequest": {"catalog": "c"},
@@ -45,6 +54,15 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "StagingCleanup": {"run_id": "r", "retention_hours": 24},
     "StagingCleaned": {"deleted": 3, "expired_runs": 1},
     "MergeIndexRequest": {"run_id": "r", "refs": [None, "r/index/parts/a.json"], "name": "000"},
+    "Imported": IMPORTED,
+    "ManifestRequest": {
+        "catalog": "c",
+        "run_id": "r",
+        "started": "2026-01-01T00:00:00+00:00",
+        "imported": IMPORTED,
+    },
+    "ManifestWritten": {"ref": "state.c/manifests/r.jsonl.gz", "entries": 10, "suspect": 1},
+    "PruneRequest": {"refs": ["state.c/journal/old.jsonl"]},
     "SyncOptions": OPTIONS.to_json(),
     "SyncRequest": {
         "catalog": "c",

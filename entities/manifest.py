@@ -1,0 +1,193 @@
+"""Pure transition function of the ``manifest`` entity: one catalog's manifest pointer and its journal.
+
+A *manifest* (staged, see :mod:`sync.manifest`) lists what a catalog's objects looked like at the end of a
+pull run: fingerprint, Purview guid, identity, when last seen. The next run compares its items with it in
+bulk, so an unchanged object never reaches its ``sync_state`` entity. That is only safe while nothing else
+changed the object since; so whatever goes through the sync states — a run's changed items, a push batch, a
+deletion — first appends a *journal piece* (a staged list of keys) here, before it touches any of them
+(write-ahead). A run treats every key of a piece its manifest has not accounted for as suspect and takes the
+entity path for it.
+
+Pieces are numbered in the order they arrive (entity operations are serialised). A manifest is published
+with ``read_upto`` (the last piece its run had read when it planned) and ``own`` (its run's own pieces): the
+next run reads the pieces above ``read_upto`` that are not ``own``. Publishing drops the pieces at or below
+``read_upto``; a manifest planned before the current one (smaller ``read_upto``) is refused, since pieces it
+never read may be gone. The journal is capped: on overflow it is emptied and the manifest is dropped (the
+next run takes the entity path for everything: slower, never wrong).
+
+The entity function is a thin wrapper: :func:`parse_operation`, then :func:`apply`, then store the state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Annotated, Any, ClassVar, Final, Literal, TypeAlias, assert_never
+
+from pydantic import Field
+
+from entities import machine
+from entities.machine import Frozen, Token, UtcTime, evolve
+
+__all__ = [
+    "MAX_PIECES",
+    "OPERATION_NAMES",
+    "ForgetRequest",
+    "GetRequest",
+    "InvalidOperationError",
+    "JournalRequest",
+    "ManifestBook",
+    "Operation",
+    "Piece",
+    "Pointer",
+    "PublishRequest",
+    "Transition",
+    "apply",
+    "parse_operation",
+]
+
+MAX_PIECES: Final = 2000
+"""Journal pieces kept while no manifest accounts for them (a catalog only pushed to, a pull that keeps
+failing); past it the journal is emptied and the manifest dropped."""
+
+Seq = Annotated[int, Field(ge=1)]
+Ref = Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class Piece(Frozen):
+    """One journal piece: the staged keys some run, push batch or deletion was about to touch."""
+
+    seq: Seq
+    ref: Ref
+    at: UtcTime
+
+
+class Pointer(Frozen):
+    """The published manifest: its ref, the run that wrote it, and the journal it accounts for."""
+
+    ref: Ref
+    run_id: Token
+    read_upto: Annotated[int, Field(ge=0)]
+    own: tuple[Seq, ...] = ()
+    at: UtcTime
+
+
+class ManifestBook(Frozen):
+    """Stored state; ``floor``: pieces up to it were dropped unread (overflow), so a manifest planned on a
+    journal read below it cannot be trusted."""
+
+    version: Literal[1] = 1
+    current: Pointer | None = None
+    journal: tuple[Piece, ...] = ()
+    next_seq: Seq = 1
+    floor: Annotated[int, Field(ge=0)] = 0
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> ManifestBook:
+        return cls() if data is None else cls.model_validate(data)
+
+    def unaccounted(self) -> list[Piece]:
+        """Pieces the current manifest has not accounted for: every piece when there is none."""
+        if self.current is None:
+            return list(self.journal)
+        own = set(self.current.own)
+        return [p for p in self.journal if p.seq > self.current.read_upto and p.seq not in own]
+
+    @property
+    def last_seq(self) -> int:
+        """The number of the newest piece (0: none yet)."""
+        return self.next_seq - 1
+
+
+class JournalRequest(Frozen):
+    """Append a piece (idempotent: a ref already in the journal keeps its number)."""
+
+    name: ClassVar[str] = "journal"
+    ref: Ref
+    now: UtcTime | None = None
+
+
+class PublishRequest(Frozen):
+    """Make ``ref`` the catalog's manifest."""
+
+    name: ClassVar[str] = "publish"
+    ref: Ref
+    run_id: Token
+    read_upto: Annotated[int, Field(ge=0)]
+    own: tuple[Seq, ...] = ()
+    now: UtcTime | None = None
+
+
+class ForgetRequest(Frozen):
+    """Drop the manifest (an operator edited sync states by hand): the next run takes the entity path."""
+
+    name: ClassVar[str] = "forget"
+
+
+class GetRequest(Frozen):
+    name: ClassVar[str] = "get"
+
+
+Operation = JournalRequest | PublishRequest | ForgetRequest | GetRequest
+_REQUESTS: Final[dict[str, type[Operation]]] = {
+    cls.name: cls for cls in (JournalRequest, PublishRequest, ForgetRequest, GetRequest)
+}
+OPERATION_NAMES: Final = tuple(_REQUESTS)
+
+
+class InvalidOperationError(machine.InvalidOperationError):
+    machine: ClassVar[str] = "manifest"
+
+
+def parse_operation(name: str, payload: Any) -> Operation:
+    return machine.parse_request(_REQUESTS, name, payload, InvalidOperationError)
+
+
+Transition: TypeAlias = machine.Transition[ManifestBook]
+
+
+def apply(state: ManifestBook, operation: Operation, now: datetime) -> Transition:
+    """Apply a parsed operation. ``journal`` answers ``{seq}``; ``publish`` answers ``{accepted, reason,
+    dropped}`` where ``dropped`` lists the staged refs nobody needs any more (the caller deletes them)."""
+    now = machine.to_utc(now)
+    if isinstance(operation, GetRequest):
+        return Transition(state, state.to_json())
+    if isinstance(operation, ForgetRequest):
+        dropped = [state.current.ref] if state.current else []
+        return Transition(evolve(state, current=None), {"dropped": dropped})
+    at = operation.now or now
+    if isinstance(operation, JournalRequest):
+        return _journal(state, operation, at)
+    if isinstance(operation, PublishRequest):
+        return _publish(state, operation, at)
+    assert_never(operation)
+
+
+def _journal(state: ManifestBook, op: JournalRequest, at: datetime) -> Transition:
+    for piece in state.journal:
+        if piece.ref == op.ref:
+            return Transition(state, {"seq": piece.seq})
+    seq = state.next_seq
+    journal = (*state.journal, Piece(seq=seq, ref=op.ref, at=at))
+    if len(journal) > MAX_PIECES:  # nobody accounts for them: forget them, and the manifest with them
+        dropped = [p.ref for p in state.journal] + ([state.current.ref] if state.current else [])
+        new = evolve(state, current=None, journal=(journal[-1],), next_seq=seq + 1, floor=seq - 1)
+        return Transition(new, {"seq": seq, "dropped": dropped})
+    return Transition(evolve(state, journal=journal, next_seq=seq + 1), {"seq": seq})
+
+
+def _publish(state: ManifestBook, op: PublishRequest, at: datetime) -> Transition:
+    if op.read_upto < state.floor:
+        return Transition(state, {"accepted": False, "reason": "journal_overflow", "dropped": [op.ref]})
+    if state.current is not None and op.read_upto < state.current.read_upto:
+        return Transition(state, {"accepted": False, "reason": "superseded", "dropped": [op.ref]})
+    if state.current is not None and state.current.ref == op.ref:
+        return Transition(state, {"accepted": True, "reason": "already_current", "dropped": []})
+    pointer = Pointer(ref=op.ref, run_id=op.run_id, read_upto=op.read_upto, own=op.own, at=at)
+    kept = tuple(p for p in state.journal if p.seq > op.read_upto)
+    dropped = [p.ref for p in state.journal if p.seq <= op.read_upto]
+    if state.current is not None:
+        dropped.append(state.current.ref)
+    return Transition(
+        evolve(state, current=pointer, journal=kept), {"accepted": True, "reason": None, "dropped": dropped}
+    )

@@ -1,0 +1,97 @@
+"""The ``manifest`` entity: journal pieces are numbered once, a manifest accounts for what its run read, and
+nothing it has not read is ever dropped."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from entities import manifest as m
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _do(
+    state: m.ManifestBook, name: str, payload: dict[str, Any] | None = None
+) -> tuple[m.ManifestBook, dict[str, Any]]:
+    transition = m.apply(state, m.parse_operation(name, payload), NOW)
+    assert transition.result is not None
+    return transition.new_state, transition.result
+
+
+def test_pieces_are_numbered_in_order_and_a_redelivered_one_keeps_its_number() -> None:
+    book, first = _do(m.ManifestBook(), "journal", {"ref": "state.c/journal/a.jsonl"})
+    book, second = _do(book, "journal", {"ref": "state.c/journal/b.jsonl"})
+    book, again = _do(book, "journal", {"ref": "state.c/journal/a.jsonl"})
+    assert (first["seq"], second["seq"], again["seq"]) == (1, 2, 1)
+    assert [p.seq for p in book.journal] == [1, 2] and book.last_seq == 2
+    assert [p.ref for p in book.unaccounted()] == ["state.c/journal/a.jsonl", "state.c/journal/b.jsonl"]
+
+
+def test_a_published_manifest_drops_what_it_read_and_keeps_what_it_did_not() -> None:
+    book = m.ManifestBook()
+    for name in ("read", "own", "late"):
+        book, _ = _do(book, "journal", {"ref": f"state.c/journal/{name}.jsonl"})
+    book, answer = _do(
+        book, "publish", {"ref": "state.c/manifests/r1.jsonl.gz", "run_id": "r1", "read_upto": 1, "own": [2]}
+    )
+    assert answer["accepted"] and answer["dropped"] == ["state.c/journal/read.jsonl"]
+    assert [p.ref for p in book.unaccounted()] == ["state.c/journal/late.jsonl"]
+    book, answer = _do(
+        book, "publish", {"ref": "state.c/manifests/r2.jsonl.gz", "run_id": "r2", "read_upto": 3}
+    )
+    assert answer["accepted"]
+    assert set(answer["dropped"]) == {
+        "state.c/journal/own.jsonl",
+        "state.c/journal/late.jsonl",
+        "state.c/manifests/r1.jsonl.gz",
+    }
+    assert book.journal == () and book.unaccounted() == []
+
+
+def test_a_manifest_planned_before_the_current_one_is_refused() -> None:
+    """It never read pieces the current one dropped: publishing it would forget them."""
+    book = m.ManifestBook()
+    for name in ("a", "b"):
+        book, _ = _do(book, "journal", {"ref": f"state.c/journal/{name}.jsonl"})
+    book, _ = _do(book, "publish", {"ref": "state.c/manifests/new.jsonl.gz", "run_id": "new", "read_upto": 2})
+    book, answer = _do(
+        book, "publish", {"ref": "state.c/manifests/old.jsonl.gz", "run_id": "old", "read_upto": 1}
+    )
+    assert not answer["accepted"] and answer["reason"] == "superseded"
+    assert answer["dropped"] == ["state.c/manifests/old.jsonl.gz"]
+    assert book.current is not None and book.current.run_id == "new"
+
+
+def test_an_overflowing_journal_drops_the_manifest_and_refuses_manifests_planned_before(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(m, "MAX_PIECES", 3)
+    book, _ = _do(
+        m.ManifestBook(), "publish", {"ref": "state.c/manifests/r0.jsonl.gz", "run_id": "r0", "read_upto": 0}
+    )
+    for n in range(4):
+        book, answer = _do(book, "journal", {"ref": f"state.c/journal/{n}.jsonl"})
+    assert book.current is None and book.floor == 3 and [p.seq for p in book.journal] == [4]
+    assert "state.c/manifests/r0.jsonl.gz" in answer["dropped"]
+    book, refused = _do(
+        book, "publish", {"ref": "state.c/manifests/r1.jsonl.gz", "run_id": "r1", "read_upto": 2}
+    )
+    assert not refused["accepted"] and refused["reason"] == "journal_overflow" and book.current is None
+
+
+def test_forget_drops_the_manifest_so_the_next_run_asks_every_sync_state() -> None:
+    book, _ = _do(
+        m.ManifestBook(), "publish", {"ref": "state.c/manifests/r.jsonl.gz", "run_id": "r", "read_upto": 0}
+    )
+    book, answer = _do(book, "forget")
+    assert book.current is None and answer["dropped"] == ["state.c/manifests/r.jsonl.gz"]
+
+
+def test_an_unknown_operation_or_bad_payload_fails_before_any_change() -> None:
+    with pytest.raises(m.InvalidOperationError, match="unknown operation"):
+        m.parse_operation("append", {})
+    with pytest.raises(m.InvalidOperationError, match="read_upto"):
+        m.parse_operation("publish", {"ref": "x", "run_id": "r", "read_upto": -1})
