@@ -17,7 +17,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_defaults() -> None:
     settings = load_settings()
     assert settings.purview_capacity_units == 10
-    assert settings.purview_batch_size == 100
+    assert settings.purview_batch_size == 1000
+    assert settings.purview_batch_bytes == 4_000_000
+    assert settings.upsert_batch_items == settings.batch_items == 500
     assert settings.purview_create_collections is False
     assert settings.catalogs_file == "catalogs.yaml"
     assert settings.staging_backend == "blob"
