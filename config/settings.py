@@ -70,10 +70,18 @@ class Settings(BaseSettings):
         "operations/s each: the ceiling of the adaptive pacing (which slows down on 429s).",
     )
     purview_batch_size: int = Field(
-        default=100,
+        default=1000,
         ge=1,
         le=1000,
-        description="Entities per bulk upsert call (an asset and its columns together).",
+        description="Entities per bulk upsert call at most (an asset and its columns together); lowered "
+        "on the fly after a call fails for its size (413, 408/504, a timeout).",
+    )
+    purview_batch_bytes: int = Field(
+        default=4_000_000,
+        ge=65_536,
+        le=64_000_000,
+        description="Estimated body bytes per bulk upsert call at most (Purview documents no limit; Azure "
+        "front ends commonly refuse bodies from 4 MiB).",
     )
     purview_retry_base_delay_seconds: float = Field(
         default=1.0,
@@ -136,6 +144,13 @@ class Settings(BaseSettings):
     # Orchestration shapes
     chunk_size: int = Field(
         default=500, ge=1, le=1000, description="Items per upsert_chunk sub-orchestration (history budget)."
+    )
+    upsert_batch_items: int = Field(
+        default=500,
+        ge=1,
+        le=1000,
+        description="Pivot items per upsert_batch activity, at most CHUNK_SIZE (a lower CHUNK_SIZE caps the "
+        "default); the activity packs their entities into as few bulk calls as the batch limits allow.",
     )
     lease_minutes: int = Field(
         default=15, ge=1, le=1440, description="A Pending sync_state older than this may be taken over."
@@ -203,9 +218,21 @@ class Settings(BaseSettings):
             problems.append((("purview_retry_budget_seconds",), "must be ≥ PURVIEW_REQUEST_TIMEOUT_SECONDS"))
         if self.purview_retry_budget_seconds >= self.lease_minutes * 60:  # a batch must end within its lease
             problems.append((("purview_retry_budget_seconds",), "must be < LEASE_MINUTES x 60"))
+        if "upsert_batch_items" in self.model_fields_set and self.upsert_batch_items > self.chunk_size:
+            problems.append(
+                (
+                    ("upsert_batch_items",),
+                    f"must be ≤ CHUNK_SIZE ({self.chunk_size}): an upsert_batch takes its items from a chunk",
+                )
+            )
         if problems:
             raise config_error(problems)
         return self
+
+    @property
+    def batch_items(self) -> int:
+        """Items per upsert_batch activity: ``UPSERT_BATCH_ITEMS``, the default capped by ``CHUNK_SIZE``."""
+        return min(self.upsert_batch_items, self.chunk_size)
 
     def purview_target(self) -> PurviewTarget:
         """The configured Purview target; ``SettingsError`` says what to set when there is none."""

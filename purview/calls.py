@@ -35,6 +35,9 @@ class Call:
     operation: str
     read: bool | None = None
     """None: decided by the method (GET/HEAD read, others write)."""
+    resizable: bool = False
+    """The caller can split this request (a bulk upsert): a 408/504/read timeout is retried once at this
+    size, then handed back so the caller sends smaller requests instead of burning the retry budget."""
 
     def counts_as_read(self, method: str) -> bool:
         return method.upper() in _READ_METHODS if self.read is None else self.read

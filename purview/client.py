@@ -133,18 +133,25 @@ class PurviewHttp:
         *,
         params: Params = None,
         json_body: Any = None,
+        content: bytes | None = None,
         operation: str | None = None,
         read: bool | None = None,
+        resizable: bool = False,
     ) -> Any:
         """One Purview operation through the pipeline; the decoded JSON (None for no content).
 
-        ``read``: whether it counts as a read; by default GET/HEAD do and every other method writes.
+        ``content``: a body already serialised as JSON (a bulk upsert, measured while packing), instead of
+        ``json_body``. ``read``: whether it counts as a read; by default GET/HEAD do and every other method
+        writes. ``resizable``: the caller splits the request on a size failure (see ``Call.resizable``).
         """
         pairs = params.items() if isinstance(params, Mapping) else params or []
         query = urlencode([(k, v) for k, v in pairs if v is not None], doseq=True)  # as requests does
         full = f"{url}{'&' if '?' in url else '?'}{query}" if query else url
-        request = HttpRequest(method, full, json=json_body)
-        call = Call(operation or f"{method} {url.removeprefix(self.endpoint)}", read)
+        if content is not None:
+            request = HttpRequest(method, full, content=content, headers={"Content-Type": "application/json"})
+        else:
+            request = HttpRequest(method, full, json=json_body)
+        call = Call(operation or f"{method} {url.removeprefix(self.endpoint)}", read, resizable)
         options: dict[str, Any] = {
             CALL_OPTION: call,
             DEADLINE_OPTION: getattr(self._budget, "deadline", None),
@@ -166,8 +173,10 @@ class PurviewHttp:
         *,
         params: Params = None,
         json_body: Any = None,
+        content: bytes | None = None,
         operation: str | None = None,
         read: bool | None = None,
+        resizable: bool = False,
     ) -> Any:
         """An Atlas-plane operation: ``path`` below the Atlas prefix, e.g. ``/entity/bulk``."""
         query = [*(params.items() if isinstance(params, Mapping) else params or [])]
@@ -176,9 +185,15 @@ class PurviewHttp:
             self.atlas_url(path),
             params=[*query, ("api-version", API_VERSION)],
             json_body=json_body,
+            content=content,
             operation=operation or path,
             read=read,
+            resizable=resizable,
         )
+
+    def atlas_url_length(self, path: str) -> int:
+        """Characters of an Atlas URL with no query but the API version (what a guid list adds to)."""
+        return len(self.atlas_url(path)) + len(f"?api-version={API_VERSION}")
 
     def account(self, method: str, path: str, *, json_body: Any = None, operation: str | None = None) -> Any:
         """An account-plane operation (collections): ``path`` below ``/account``."""

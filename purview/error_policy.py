@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from azure.core.exceptions import AzureError, ClientAuthenticationError
+from azure.core.exceptions import AzureError, ClientAuthenticationError, ServiceResponseTimeoutError
 from azure.core.pipeline import PipelineContext, PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import HTTPPolicy
 
@@ -21,9 +21,11 @@ from purview.errors import (
     AuthError,
     ConflictError,
     NotFoundError,
+    PayloadTooLargeError,
     PurviewError,
     RetryBudgetExceeded,
     ThrottledError,
+    TimedOutError,
     TransientError,
     ValidationError,
 )
@@ -52,8 +54,12 @@ def _body_fields(text: str) -> tuple[str | None, str | None, str | None]:
 def _error_class(status: int, code: str | None) -> type[PurviewError]:
     if status == 429:
         return ThrottledError
-    if status == 408 or status >= 500:
+    if status in (408, 504):
+        return TimedOutError
+    if status >= 500:
         return TransientError
+    if status == 413:
+        return PayloadTooLargeError
     if status in (401, 403):
         return AuthError
     if status == 404:
@@ -104,9 +110,8 @@ class ErrorPolicy(HTTPPolicy[Any, Any]):
         except ClientAuthenticationError as exc:
             raise AuthError(f"no Purview token: {exc.message}", operation=call.operation) from exc
         except AzureError as exc:
-            error: PurviewError = TransientError(
-                f"{type(exc).__name__}: {exc.message}", operation=call.operation
-            )
+            kind = TimedOutError if isinstance(exc, ServiceResponseTimeoutError) else TransientError
+            error: PurviewError = kind(f"{type(exc).__name__}: {exc.message}", operation=call.operation)
             budget = _budget_error(request.context, error)
             if budget is None:
                 raise error from exc

@@ -4,11 +4,13 @@
     ├── RetryableError           worth another attempt (the retry loop only retries these)
     │   ├── ThrottledError       429: capacity exhausted; ``retry_after`` when the server said
     │   └── TransientError       5xx, 408, timeouts and connection failures
+    │       ├── TimedOutError    408, 504 and read timeouts: perhaps too big a request (a bulk call splits)
     │       └── RetryBudgetExceeded  the call's retry time budget ran out (alias: DeadlineExceeded)
     ├── AuthError                401 / 403: credential or role assignment problem
     ├── NotFoundError            404: the object does not exist
     ├── ConflictError            409: already exists / concurrent change
     ├── ValidationError          400, and the 404s Purview uses for invalid payloads
+    │   └── PayloadTooLargeError 413: the request body is too large (a bulk call splits)
     └── ItemError                a pivot item the gateway cannot map or place (reference, collection)
 
 ``permanent`` errors (everything but ``RetryableError``) fail the item, not the run (DESIGN §6).
@@ -22,10 +24,12 @@ __all__ = [
     "DeadlineExceeded",
     "ItemError",
     "NotFoundError",
+    "PayloadTooLargeError",
     "PurviewError",
     "RetryBudgetExceeded",
     "RetryableError",
     "ThrottledError",
+    "TimedOutError",
     "TransientError",
     "ValidationError",
 ]
@@ -77,6 +81,10 @@ class TransientError(RetryableError):
     """HTTP 5xx or 408, a timeout or a broken connection."""
 
 
+class TimedOutError(TransientError):
+    """HTTP 408 or 504, or no answer within the read timeout: Purview may be slow, or the request too big."""
+
+
 class RetryBudgetExceeded(TransientError):
     """The call's retry time budget ran out while Purview kept answering 429/5xx or timing out."""
 
@@ -103,3 +111,7 @@ class ValidationError(PurviewError):
 
 class ItemError(PurviewError):
     """A pivot item cannot be mapped or placed (unresolved reference, missing collection, unknown type)."""
+
+
+class PayloadTooLargeError(ValidationError):
+    """HTTP 413: Purview (or a gateway in front of it) refused the request body as too large."""

@@ -63,6 +63,8 @@ def gateway_from_settings(
     )
     options = GatewayOptions(
         batch_size=settings.purview_batch_size,
+        batch_bytes=settings.purview_batch_bytes,
+        fast_seconds=settings.purview_request_timeout_seconds / 3,
         parent_collection=settings.purview_parent_collection,
         create_collections=settings.purview_create_collections,
     )

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
+from typing import Any, Concatenate, Final, Literal, ParamSpec, TypeVar
 
 from pivot import PivotAssetItem, PivotClassificationItem, PivotGlossaryItem, QualifiedNameRef
 from purview.assets import AssetContext, AssetWork, prepare_assets
@@ -28,16 +28,24 @@ from purview.mapping import DEFAULT_COLUMN_SCHEMAS, ColumnSchema, EntityRef, map
 from purview.reads import GuidCache
 from purview.release import release_adopted
 from purview.results import DeleteResult, FieldDiff, ItemPlan, ItemResult, ItemStatus, PriorState, failure
+from purview.sizing import AdaptiveCeiling, CeilingRule
 from purview.typedefs import ensure_typedefs, read_typedef, typedef_diffs
-from purview.writes import delete_guids, write_assets
+from purview.writes import delete_guids, guid_chunks, write_assets
 
-__all__ = ["GatewayOptions", "PurviewGateway"]
+__all__ = ["DEFAULT_BATCH_BYTES", "MIN_BATCH_BYTES", "GatewayOptions", "PurviewGateway"]
 
 logger = logging.getLogger(__name__)
 
 ExistingAssets = Literal["adopt", "skip", "fail"]
 PriorInput = Mapping[str, PriorState | Mapping[str, Any]] | None
 RefInput = Mapping[str, EntityRef | QualifiedNameRef | Mapping[str, str]] | None
+
+DEFAULT_BATCH_BYTES: Final = 4_000_000
+"""Body bytes per bulk upsert by default: Purview documents no body limit, but allows 2 MB per asset and
+Azure front ends commonly refuse bodies from 4 MiB; 1,000 entities of a typical table take ~0.35 MB, so the
+entity count binds first and this only holds back unusually large payloads. A 413 lowers it anyway."""
+MIN_BATCH_BYTES: Final = 64 * 1024
+"""The smallest byte budget accepted (below it most assets would travel alone)."""
 
 
 def _priors(prior: PriorInput) -> dict[str, PriorState]:
@@ -122,12 +130,16 @@ def _asset_status(work: AssetWork) -> ItemStatus:
 class GatewayOptions:
     """What a gateway does beyond HTTP: request sizes and where missing collections go.
 
-    >>> GatewayOptions(batch_size=500).read_chunk
-    50
+    >>> GatewayOptions(batch_size=500).batch_bytes
+    4000000
     """
 
-    batch_size: int = 100
-    """Entities per bulk upsert (1..1000): an asset and its columns travel together."""
+    batch_size: int = MAX_ENTITIES_LIMIT
+    """Entities per bulk upsert at most (1..1000): an asset and its columns travel together."""
+    batch_bytes: int = DEFAULT_BATCH_BYTES
+    """Estimated body bytes per bulk upsert at most (a lone entity above it still travels, alone)."""
+    fast_seconds: float = 10.0
+    """A bulk upsert answered within this may raise the size ceiling a step after it was lowered."""
     read_chunk: int = 50
     """qualifiedNames per bulk read."""
     parent_collection: str | None = None
@@ -140,14 +152,18 @@ class GatewayOptions:
     def __post_init__(self) -> None:
         if not 1 <= self.batch_size <= MAX_ENTITIES_LIMIT:
             raise ValueError(f"batch_size must be between 1 and {MAX_ENTITIES_LIMIT}")
+        if self.batch_bytes < MIN_BATCH_BYTES:
+            raise ValueError(f"batch_bytes must be at least {MIN_BATCH_BYTES}")
+        if self.fast_seconds <= 0:
+            raise ValueError("fast_seconds must be positive")
 
 
 class PurviewGateway:
     """Upserts pivot items into one Purview account (or the local emulator).
 
     >>> gateway = PurviewGateway(PurviewHttp("http://127.0.0.1:8585"))   # emulator: no auth, no pacing
-    >>> gateway.options.batch_size
-    100
+    >>> gateway.options.batch_size, gateway.ceiling.current.entities
+    (1000, 1000)
 
     The app builds it from its settings with ``purview.factory.gateway_from_settings``. Gateways of one
     worker process share one ``AdaptivePacer`` (in their ``PurviewHttp``), so that together they keep the
@@ -165,6 +181,10 @@ class PurviewGateway:
         )
         self.cache = GuidCache()
         self.types = types or TypeBootstrap()
+        self.ceiling = AdaptiveCeiling(
+            CeilingRule(self.options.batch_size, self.options.batch_bytes, self.options.fast_seconds)
+        )
+        """The size of bulk upserts now: lowered by calls that fail for their size, raised by fast ones."""
 
     def stats(self) -> dict[str, Any]:
         """Purview calls (per operation), retries, throttled answers and pacing waits so far."""
@@ -356,9 +376,7 @@ class PurviewGateway:
         self, items: Sequence[PivotAssetItem], prior: PriorInput, context: AssetContext
     ) -> list[ItemResult]:
         works = self._prepare(items, prior, context)
-        write_assets(
-            self.http, [w for w in works if w.ok], max_entities=self.options.batch_size, cache=self.cache
-        )
+        write_assets(self.http, [w for w in works if w.ok], ceiling=self.ceiling, cache=self.cache)
         results = []
         for work in works:
             if work.error is not None:
@@ -460,14 +478,13 @@ class PurviewGateway:
 
     @_one_budget
     def delete(self, guids: Sequence[str]) -> list[DeleteResult]:
-        """Delete assets (entities) by guid in batches; a guid Purview does not know counts as deleted.
-        Columns owned by a deleted asset go with it. Use ``delete_terms`` for glossary terms."""
+        """Delete assets (entities) by guid in batches whose URL fits the URL budget (~190 guids); a guid
+        Purview does not know counts as deleted. Columns owned by a deleted asset go with it. Use
+        ``delete_terms`` for glossary terms."""
         results: list[DeleteResult] = []
-        unique = list(dict.fromkeys(guids))
-        for start in range(0, len(unique), self.options.batch_size):
-            chunk = unique[start : start + self.options.batch_size]
+        for chunk in guid_chunks(self.http, list(dict.fromkeys(guids))):
             try:
-                delete_guids(self.http, chunk, chunk=self.options.batch_size)
+                delete_guids(self.http, chunk)
                 self.cache.forget(chunk)
                 results += [DeleteResult(guid=g, status="deleted") for g in chunk]
             except NotFoundError:

@@ -9,6 +9,7 @@ from typing import Any
 from purview.client import PurviewHttp
 from purview.errors import NotFoundError, PurviewError, RetryableError
 from purview.mapping import EntityRef
+from purview.querysize import query_chunks
 
 __all__ = ["CurrentEntity", "GuidCache", "fetch_entities", "lookup_guids"]
 
@@ -46,9 +47,19 @@ class GuidCache:
             del self._guids[ref]
 
 
-def _chunks(values: list[str], size: int) -> Iterable[list[str]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+_FLAGS_LENGTH = len("&minExtInfo=false&ignoreRelationships=false")
+
+
+def _guid_chunks(http: PurviewHttp, guids: list[str], size: int) -> Iterable[list[str]]:
+    """``GET /entity/bulk?guid=…`` slices: at most ``size`` guids, within the URL budget."""
+    fixed = http.atlas_url_length("/entity/bulk") + _FLAGS_LENGTH
+    return query_chunks(guids, name=lambda _: "guid", fixed=fixed, max_count=size)
+
+
+def _name_chunks(http: PurviewHttp, type_name: str, names: list[str], size: int) -> Iterable[list[str]]:
+    """Bulk reads by qualifiedName: at most ``size`` names, within the URL budget (names can be long)."""
+    fixed = http.atlas_url_length(f"/entity/bulk/uniqueAttribute/type/{type_name}") + _FLAGS_LENGTH
+    return query_chunks(names, name=lambda i: f"attr_{i}:qualifiedName", fixed=fixed, max_count=size)
 
 
 def _get_bulk(
@@ -92,12 +103,13 @@ def fetch_entities(
 
     ``known_guids``: entities whose guid the sync state knows are read by guid, ``guid_chunk`` per call (a
     guid is short, so many fit in one URL); those not found that way (deleted, renamed) are read by name.
+    Every list query also stays within the URL budget (``purview.querysize``).
     """
     child_types = child_types or {}
     wanted = set(refs)
     out: dict[EntityRef, CurrentEntity] = {}
     by_guid = sorted({known_guids[r] for r in wanted if known_guids and r in known_guids})
-    for part in _chunks(by_guid, guid_chunk):
+    for part in _guid_chunks(http, by_guid, guid_chunk):
         params: list[tuple[str, Any]] = [("guid", g) for g in part]
         params += [("minExtInfo", "false"), ("ignoreRelationships", "false")]
         try:
@@ -106,7 +118,7 @@ def fetch_entities(
             continue
         _collect(result if isinstance(result, dict) else {}, child_types, out, cache, wanted)
     for type_name, names in _by_type(wanted - set(out)).items():
-        for part in _chunks(names, chunk):
+        for part in _name_chunks(http, type_name, names, chunk):
             try:
                 result = _get_bulk(http, type_name, part, minimal=False)
             except PurviewError as exc:
@@ -163,7 +175,7 @@ def lookup_guids(
     wanted = set(refs)
     out = {r: g for r in wanted if (g := cache.get(r)) is not None}
     for type_name, names in _by_type(wanted - out.keys()).items():
-        for part in _chunks(names, chunk):
+        for part in _name_chunks(http, type_name, names, chunk):
             try:
                 result = _get_bulk(http, type_name, part, minimal=True)
             except PurviewError as exc:

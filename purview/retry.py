@@ -21,13 +21,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from azure.core.exceptions import ServiceResponseTimeoutError
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import RetryPolicy
 from azure.core.pipeline.transport import HttpTransport
 
+from purview.calls import CALL_OPTION, Call
+
 __all__ = [
     "BUDGET_SPENT",
     "DEADLINE_OPTION",
+    "SIZE_FAILURE_RETRIES",
     "BudgetRetryPolicy",
     "BudgetSpent",
     "RetryOptions",
@@ -40,6 +44,9 @@ DEADLINE_OPTION = "purview_deadline"
 """Request option: a ``clock()`` instant after which no retry starts (a batch's shared budget)."""
 BUDGET_SPENT = "purview_budget_spent"
 """Context key set when the deadline, not success or the attempt cap, ended the retries."""
+SIZE_FAILURE_RETRIES = 1
+"""Retries of a resizable request after a 408/504/read timeout before it is handed back to be split."""
+_SIZE_STATUSES = frozenset({408, 504})
 _UNLIMITED = 10**9
 _ALL_METHODS = frozenset({"GET", "HEAD", "PUT", "POST", "PATCH", "DELETE", "OPTIONS"})
 
@@ -157,7 +164,22 @@ class BudgetRetryPolicy(RetryPolicy[Any, Any]):
         shared = options.pop(DEADLINE_OPTION, None)
         settings["deadline"] = own if shared is None else min(own, shared)
         settings["started"] = now
+        settings["size_failures"] = 0
         return settings
+
+    @staticmethod
+    def size_failure(
+        response: PipelineRequest[Any] | PipelineResponse[Any, Any] | None, error: Exception | None
+    ) -> bool:
+        """Whether this failure may be the request's size: 408, 504 or a read timeout of a resizable call."""
+        if response is None:
+            return False
+        call = response.context.get(CALL_OPTION)
+        if not isinstance(call, Call) or not call.resizable:
+            return False
+        if error is not None:
+            return isinstance(error, ServiceResponseTimeoutError)
+        return isinstance(response, PipelineResponse) and response.http_response.status_code in _SIZE_STATUSES
 
     def is_retry(self, settings: dict[str, Any], response: PipelineResponse[Any, Any]) -> bool:
         """429, 408 and 5xx, whatever the method (azure-core retries a POST only on 500/503/504)."""
@@ -171,6 +193,10 @@ class BudgetRetryPolicy(RetryPolicy[Any, Any]):
         response: PipelineRequest[Any] | PipelineResponse[Any, Any] | None = None,
         error: Exception | None = None,
     ) -> bool:
+        if self.size_failure(response, error):
+            settings["size_failures"] += 1
+            if settings["size_failures"] > SIZE_FAILURE_RETRIES:
+                return False  # handed back: the caller sends it in smaller pieces
         more: bool = super().increment(settings, response=response, error=error)
         now = self._clock()
         if more and now >= settings["deadline"] and response is not None:

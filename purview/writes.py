@@ -1,25 +1,31 @@
 """Writing prepared assets: moves, bulk upserts in dependency-aware batches, assignments, column deletes.
 
-A batch Purview refuses for a permanent reason is retried unit by unit, so one bad item fails alone. A failure
-after the upsert (an assignment, a delete) fails only the items it concerns.
+A batch Purview refuses for a permanent reason is retried unit by unit, so one bad item fails alone. A batch
+that fails for its size (413, 408/504, a read timeout) is split in halves and sent again, and the gateway's
+ceiling (``purview.sizing``) keeps later batches below that size. A failure after the upsert (an
+assignment, a delete) fails only the items it concerns.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 
 from purview.assets import AssetWork
 from purview.assignments import add_classifications, add_terms, remove_classification, remove_terms
 from purview.batching import Batch, Unit, make_batches
 from purview.client import PurviewHttp
 from purview.collections import move_entities
-from purview.errors import PurviewError, RetryableError
+from purview.errors import PayloadTooLargeError, PurviewError, RetryableError, TimedOutError
 from purview.mapping import EntityRef
+from purview.querysize import query_chunks
 from purview.reads import GuidCache
+from purview.sizing import AdaptiveCeiling
 
-__all__ = ["delete_guids", "write_assets"]
+__all__ = ["delete_guids", "guid_chunks", "write_assets"]
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +36,9 @@ def _upload(http: PurviewHttp, batch: Batch) -> dict[str, str]:
         "POST",
         "/entity/bulk",
         params=params,
-        json_body={"entities": batch.entities},
+        content=batch.body(),
         operation="entity.upsert",
+        resizable=True,
     )
     assignments = (result or {}).get("guidAssignments") or {}
     return {str(k): str(v) for k, v in assignments.items()}
@@ -62,37 +69,95 @@ def _units(works: Sequence[AssetWork]) -> list[Unit]:
     return units
 
 
-def _upsert(http: PurviewHttp, works: Sequence[AssetWork], max_entities: int, cache: GuidCache) -> None:
-    by_key = {w.item.sync_key: w for w in works}
+@dataclass
+class _Upserts:
+    """One ``write_assets`` call's bulk upserts: the works, their units and the gateway's size ceiling."""
+
+    http: PurviewHttp
+    by_key: dict[str, AssetWork]
+    unit_of: dict[str, Unit]
+    ceiling: AdaptiveCeiling
+    cache: GuidCache
+
+    def batches(self, units: Sequence[Unit]) -> list[Batch]:
+        limit = self.ceiling.current
+        return make_batches(units, limit.entities, limit.size)
+
+    def split(self, batch: Batch) -> list[Batch]:
+        """The batch's entities (from their units' unlinked payloads) packed again under the ceiling."""
+        indices: dict[str, list[int]] = {}
+        for placement in batch.placements.values():
+            indices.setdefault(placement.unit_key, []).append(placement.index)
+        parts = [
+            Unit(key, tuple(self.unit_of[key].entities[i] for i in sorted(idx)), batch.collection)
+            for key, idx in indices.items()
+        ]
+        return self.batches(parts)
+
+    def send(self, batch: Batch) -> None:
+        """Upload ``batch``; when it is bigger than the ceiling, or fails for its size (413, 408/504, a read
+        timeout), send it in smaller batches instead, lowering the ceiling for later calls too."""
+        limit = self.ceiling.current
+        if len(batch.entities) > 1 and (len(batch.entities) > limit.entities or batch.size > limit.size):
+            parts = self.split(batch)  # packed before the ceiling went down
+            if len(parts) > 1:
+                for part in parts:
+                    self.send(part)
+                return
+        started = time.monotonic()
+        try:
+            assigned = _upload(self.http, batch)
+        except (PayloadTooLargeError, TimedOutError) as exc:
+            if len(batch.entities) == 1:
+                raise
+            lowered = self.ceiling.failed(entities=len(batch.entities), size=batch.size)
+            logger.warning(
+                "bulk upsert of %d entities (%d bytes) failed for its size (%s); sending at most %d "
+                "entities / %d bytes per call",
+                len(batch.entities),
+                batch.size,
+                exc,
+                lowered.entities,
+                lowered.size,
+            )
+            for part in self.split(batch):
+                self.send(part)
+            return
+        self.ceiling.succeeded(
+            entities=len(batch.entities), size=batch.size, seconds=time.monotonic() - started
+        )
+        _apply(batch, assigned, self.by_key, self.cache)
+
+    def one_by_one(self, units: list[Unit]) -> None:
+        for unit in units:
+            try:
+                for batch in self.batches([unit]):
+                    self.send(batch)
+            except PurviewError as exc:
+                self.by_key[unit.key].fail(exc)
+
+
+def _upsert(
+    http: PurviewHttp, works: Sequence[AssetWork], ceiling: AdaptiveCeiling, cache: GuidCache
+) -> None:
     units = _units(works)
-    unit_of = {u.key: u for u in units}
-    for batch in make_batches(units, max_entities):
-        keys = [k for k in batch.unit_keys if by_key[k].ok]
+    upserts = _Upserts(http, {w.item.sync_key: w for w in works}, {u.key: u for u in units}, ceiling, cache)
+    for batch in upserts.batches(units):
+        keys = [k for k in batch.unit_keys if upserts.by_key[k].ok]
         if len(keys) < len(batch.unit_keys):  # a unit failed earlier (split batch): write the others alone
-            _one_by_one(http, [unit_of[k] for k in keys], by_key, max_entities, cache)
+            upserts.one_by_one([upserts.unit_of[k] for k in keys])
             continue
         try:
-            _apply(batch, _upload(http, batch), by_key, cache)
+            upserts.send(batch)
         except RetryableError as exc:
             for key in keys:
-                by_key[key].fail(exc)
+                upserts.by_key[key].fail(exc)
         except PurviewError as exc:
             if len(keys) == 1:
-                by_key[keys[0]].fail(exc)
+                upserts.by_key[keys[0]].fail(exc)
                 continue
             logger.warning("bulk upsert of %d items refused (%s); retrying item by item", len(keys), exc)
-            _one_by_one(http, [unit_of[k] for k in keys], by_key, max_entities, cache)
-
-
-def _one_by_one(
-    http: PurviewHttp, units: list[Unit], by_key: dict[str, AssetWork], max_entities: int, cache: GuidCache
-) -> None:
-    for unit in units:
-        try:
-            for batch in make_batches([unit], max_entities):
-                _apply(batch, _upload(http, batch), by_key, cache)
-        except PurviewError as exc:
-            by_key[unit.key].fail(exc)
+            upserts.one_by_one([upserts.unit_of[k] for k in keys])
 
 
 def _grouped(
@@ -150,21 +215,23 @@ def _assign(http: PurviewHttp, works: Sequence[AssetWork]) -> None:
     _grouped(works, unclassify, lambda w: w.classifications.remove)
 
 
-def delete_guids(http: PurviewHttp, guids: Sequence[str], chunk: int = 100) -> None:
-    """Delete entities by guid in bulk requests; unknown guids are fine (Purview answers without mutation)."""
-    for start in range(0, len(guids), chunk):
-        http.atlas(
-            "DELETE",
-            "/entity/bulk",
-            params=[("guid", g) for g in guids[start : start + chunk]],
-            operation="entity.delete",
-        )
+def guid_chunks(http: PurviewHttp, guids: Sequence[str]) -> Iterator[list[str]]:
+    """Slices of ``guids`` whose ``DELETE /entity/bulk?guid=…`` URL fits the URL budget (~190 guids)."""
+    return query_chunks(guids, name=lambda _: "guid", fixed=http.atlas_url_length("/entity/bulk"))
+
+
+def delete_guids(http: PurviewHttp, guids: Sequence[str]) -> None:
+    """Delete entities by guid in bulk requests under the URL budget; unknown guids are fine (Purview
+    answers without mutation)."""
+    for chunk in guid_chunks(http, guids):
+        http.atlas("DELETE", "/entity/bulk", params=[("guid", g) for g in chunk], operation="entity.delete")
 
 
 def write_assets(
-    http: PurviewHttp, works: Sequence[AssetWork], *, max_entities: int, cache: GuidCache
+    http: PurviewHttp, works: Sequence[AssetWork], *, ceiling: AdaptiveCeiling, cache: GuidCache
 ) -> None:
-    """Write what ``prepare_assets`` decided; failures are recorded on each ``AssetWork``."""
+    """Write what ``prepare_assets`` decided; failures are recorded on each ``AssetWork``. Bulk upserts are
+    packed up to ``ceiling`` (the gateway's, which they lower and raise)."""
     moves: dict[str, list[AssetWork]] = defaultdict(list)
     for work in works:
         if work.ok and work.move and work.collection:
@@ -176,7 +243,7 @@ def write_assets(
         except PurviewError as exc:
             for work in members:
                 work.fail(exc)
-    _upsert(http, [w for w in works if w.ok], max_entities, cache)
+    _upsert(http, [w for w in works if w.ok], ceiling, cache)
     _assign(http, works)
     deletes = [(w, guid) for w in works if w.ok for guid in w.delete_columns.values()]
     if deletes:

@@ -19,7 +19,7 @@ def sync_options(settings: Settings) -> SyncOptions:
     busy_retries = min(settings.busy_retry_count, max(0, HISTORY_BUDGET // (2 * settings.chunk_size) - 1))
     return SyncOptions(
         chunk_size=settings.chunk_size,
-        batch_items=settings.purview_batch_size,
+        batch_items=settings.batch_items,
         lease_seconds=settings.lease_minutes * 60,
         busy_retries=busy_retries,
         busy_delay_seconds=settings.busy_retry_delay_seconds,

@@ -175,3 +175,24 @@ def test_cli_prints_ready_line_and_serves(tmp_path: Path) -> None:
     finally:
         process.terminate()
         assert process.wait(timeout=10) == 0
+
+
+def test_opt_in_request_size_limits(emulator: EmulatorServer, http: Http) -> None:
+    """Off by default; once set, a body, a URL or a bulk upsert above its limit is refused as Purview's front
+    end would, and nothing of it is applied."""
+    entities = {"entities": table_with_columns(columns=tuple("abcdefgh"))}  # 9 entities
+    guids = [("guid", f"00000000-0000-0000-0000-{i:012d}") for i in range(300)]
+    assert http.delete(f"{A}/entity/bulk", params=guids).status_code == 200  # 13 KB: no limit by default
+    emulator.set_faults(max_body_bytes=500, max_url_bytes=8192, max_bulk_entities=5)
+    too_big = http.post(f"{A}/entity/bulk", json=entities)
+    assert too_big.status_code == 413 and too_big.json()["error"]["code"] == "RequestEntityTooLarge"
+    too_long = http.delete(f"{A}/entity/bulk", params=guids)
+    assert too_long.status_code == 414 and too_long.json()["error"]["code"] == "UriTooLong"
+    assert http.delete(f"{A}/entity/bulk", params=guids[:150]).status_code == 200  # ~6.4 KB fits
+    emulator.set_faults(max_bulk_entities=5)
+    timed_out = http.post(f"{A}/entity/bulk", json=entities)
+    assert timed_out.status_code == 504 and timed_out.json()["error"]["code"] == "GatewayTimeout"
+    assert emulator.stats()["entities"] == {}
+    small = http.post(f"{A}/entity/bulk", json={"entities": table_with_columns(columns=("a", "b"))})
+    assert small.status_code == 200 and emulator.stats()["entities"]["azure_sql_column"] == 2
+    assert http.put("/_emulator/faults", json={"max_body_bytes": 0}).status_code == 400

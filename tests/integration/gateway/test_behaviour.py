@@ -67,13 +67,14 @@ def test_plan_terms_in_a_missing_glossary_writes_nothing(fresh: EmulatorServer) 
     assert write_requests(fresh) == 0
 
 
-def test_delete_is_batched_and_unknown_guids_are_fine(fresh: EmulatorServer) -> None:
-    gateway = gateway_for(fresh, batch_size=2)
+def test_delete_is_batched_under_the_url_budget_and_unknown_guids_are_fine(fresh: EmulatorServer) -> None:
+    gateway = gateway_for(fresh, batch_size=2)  # the entity batch size does not chunk deletes
     results = gateway.upsert_assets([bare_table(i) for i in range(3)])
-    guids = [str(r.guid) for r in results] + ["00000000-0000-0000-0000-000000000000"]
+    unknown = [f"00000000-0000-0000-0000-{i:012d}" for i in range(197)]
+    guids = [str(r.guid) for r in results] + unknown
     deleted = gateway.delete(guids)
-    assert [d.status for d in deleted] == ["deleted"] * 4
-    assert fresh.stats()["requests"]["DELETE /datamap/api/atlas/v2/entity/bulk"] == 2
+    assert [d.status for d in deleted] == ["deleted"] * 200
+    assert fresh.stats()["requests"]["DELETE /datamap/api/atlas/v2/entity/bulk"] == 2  # ~188 guids per 8 KB
     assert fresh.stats()["entities"].get("azure_sql_table", 0) == 0
     assert fresh.stats()["entities"].get("azure_sql_column", 0) == 0  # owned columns go with their table
 

@@ -17,7 +17,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_defaults() -> None:
     settings = load_settings()
     assert settings.purview_capacity_units == 10
-    assert settings.purview_batch_size == 100
+    assert settings.purview_batch_size == 1000
+    assert settings.purview_batch_bytes == 4_000_000
+    assert settings.upsert_batch_items == settings.batch_items == 500
     assert settings.purview_create_collections is False
     assert settings.catalogs_file == "catalogs.yaml"
     assert settings.staging_backend == "blob"
@@ -164,3 +166,36 @@ def test_several_problems_are_listed() -> None:
 
 def test_every_field_has_a_description() -> None:
     assert all(field.description for field in Settings.model_fields.values())
+
+
+def test_upsert_batch_items_above_chunk_size_names_both_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHUNK_SIZE", "200")
+    monkeypatch.setenv("UPSERT_BATCH_ITEMS", "300")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "UPSERT_BATCH_ITEMS: must be ≤ CHUNK_SIZE (200)" in str(caught.value)
+
+
+def test_a_lower_chunk_size_caps_the_default_items_per_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHUNK_SIZE", "200")
+    settings = load_settings()
+    assert settings.batch_items == 200
+    monkeypatch.setenv("UPSERT_BATCH_ITEMS", "150")
+    assert load_settings().batch_items == 150
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("PURVIEW_BATCH_BYTES", "1000", "must be ≥ 65536"),
+        ("PURVIEW_BATCH_SIZE", "1001", "must be ≤ 1000"),
+        ("UPSERT_BATCH_ITEMS", "0", "must be ≥ 1"),
+    ],
+)
+def test_batch_limits_out_of_range_name_the_setting(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert f"{name}: {message}" in str(caught.value)

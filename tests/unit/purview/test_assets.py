@@ -227,6 +227,7 @@ def test_writing_an_adopted_asset_whose_columns_exist_records_their_guids() -> N
     never renames), and the write must still attribute each returned guid to its column (no KeyError)."""
     from purview.client import PurviewHttp
     from purview.reads import GuidCache
+    from purview.sizing import AdaptiveCeiling, CeilingRule
     from purview.writes import write_assets
     from tests.unit.purview.fakes import ScriptedSession, response
 
@@ -247,7 +248,8 @@ def test_writing_an_adopted_asset_whose_columns_exist_records_their_guids() -> N
         return response(200, {})
 
     http = PurviewHttp("http://p", session=ScriptedSession(handler=handler))
-    write_assets(http, [work], max_entities=100, cache=GuidCache())
+    ceiling = AdaptiveCeiling(CeilingRule(max_entities=100, max_size=1_000_000, fast_seconds=10))
+    write_assets(http, [work], ceiling=ceiling, cache=GuidCache())
     assert work.ok, work.error
     assert work.column_guids["id"].endswith("#id")
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from purview.batching import MAX_ENTITIES_LIMIT, Batch, Unit, iter_refs, make_batches
+from purview.batching import MAX_ENTITIES_LIMIT, Batch, Unit, entity_bytes, iter_refs, make_batches
 from tests.unit.purview.realistic_units import realistic_units
 
 
@@ -34,7 +34,9 @@ def key(e: dict[str, Any]) -> tuple[str, str]:
     return (e["typeName"], e["attributes"]["qualifiedName"])
 
 
-def check_invariants(units: list[Unit], batches: list[Batch], limit: int, *, acyclic: bool = True) -> None:
+def check_invariants(
+    units: list[Unit], batches: list[Batch], limit: int, *, acyclic: bool = True, whole: bool = True
+) -> None:
     all_keys = [key(e) for u in units for e in u.entities]
     placed = [key(e) for b in batches for e in b.entities]
     assert sorted(placed) == sorted(all_keys)  # every entity exactly once
@@ -52,9 +54,9 @@ def check_invariants(units: list[Unit], batches: list[Batch], limit: int, *, acy
                     target = (r["typeName"], r["uniqueAttributes"]["qualifiedName"])
                     if target in position and acyclic:
                         assert position[target] < i  # referenced entities were written before
-    # units that fit are never split
+    # units that fit are never split (under a byte budget too: ``check_bytes``)
     for unit in units:
-        if len(unit.entities) <= limit:
+        if whole and len(unit.entities) <= limit:
             assert len({position[key(e)] for e in unit.entities}) == 1
     # one collection per batch
     collection_of = {key(e): u.collection for u in units for e in u.entities}
@@ -215,3 +217,86 @@ def test_batches_share_no_changed_part_with_the_units() -> None:
             rels = entity.get("relationshipAttributes")
             if rels and any("guid" in r and r["guid"].startswith("-") for _, _, r in iter_refs(entity)):
                 assert id(rels) not in originals
+
+
+# region byte budget
+
+
+def check_bytes(units: list[Unit], batches: list[Batch], limit: int, max_bytes: int) -> None:
+    """The byte estimate never undershoots the body sent; only a lone entity may exceed the budget; a unit
+    that fits both limits is never split."""
+    for batch in batches:
+        body = batch.body()
+        assert json.loads(body) == {"entities": batch.entities}
+        assert len(body) <= batch.size
+        assert len(batch.entities) == 1 or batch.size <= max_bytes
+    position = {key(e): i for i, b in enumerate(batches) for e in b.entities}
+    for unit in units:
+        unit_bytes = len('{"entities":[]}') + sum(entity_bytes(e) for e in unit.entities)
+        if len(unit.entities) <= limit and unit_bytes <= max_bytes:
+            assert len({position[key(e)] for e in unit.entities}) == 1
+
+
+def test_the_byte_budget_packs_as_many_whole_tables_as_fit() -> None:
+    units = [table_unit(f"t{i}", 5) for i in range(10)]
+    one = len('{"entities":[]}') + sum(entity_bytes(e) for e in units[0].entities)
+    batches = make_batches(units, 1000, max_bytes=int(2.5 * one))
+    assert [len(b.unit_keys) for b in batches] == [2, 2, 2, 2, 2]
+    check_bytes(units, batches, 1000, int(2.5 * one))
+
+
+def test_a_table_larger_than_the_byte_budget_is_split_owner_first() -> None:
+    unit = table_unit("big", 30)
+    batches = make_batches([unit], 1000, max_bytes=1000)
+    assert len(batches) > 1 and batches[0].entities[0]["attributes"]["qualifiedName"] == "big"
+    check_invariants([unit], batches, 1000, whole=False)
+    check_bytes([unit], batches, 1000, 1000)
+
+
+def test_an_entity_alone_above_the_budget_still_travels_alone() -> None:
+    huge = Unit("h", (entity("t", "h" * 5000),))
+    (batch,) = make_batches([table_unit("a", 1), huge, table_unit("b", 1)], 1000, max_bytes=2000)[1:2]
+    assert batch.unit_keys == ["h"] and batch.size > 2000
+
+
+def test_default_limits_pack_about_47_tables_of_20_columns_per_call() -> None:
+    """1,000 entities per call: 47 tables of 21 entities (987), whole; the byte budget does not bind."""
+    tables = [table_unit(f"t{i}", 20) for i in range(100)]
+    assert [len(b.unit_keys) for b in make_batches(tables, MAX_ENTITIES_LIMIT, 4_000_000)] == [47, 47, 6]
+    realistic = realistic_units(100, 20, 10)  # descriptions, terms, lineage, two collections
+    batches = make_batches(realistic, MAX_ENTITIES_LIMIT, max_bytes=4_000_000)
+    assert as_json(batches) == as_json(make_batches(realistic, MAX_ENTITIES_LIMIT))
+    assert all(b.size < 1_000_000 for b in batches)
+
+
+def test_the_byte_budget_is_validated() -> None:
+    with pytest.raises(ValueError, match="max_bytes"):
+        make_batches([], 10, max_bytes=0)
+
+
+@st.composite
+def described_unit_sets(draw: st.DrawFn) -> tuple[list[Unit], int, int]:
+    """``unit_sets`` with free Unicode text (escapes, astral characters) in each entity, and a byte budget."""
+    units, limit = draw(unit_sets())
+    text = st.text(max_size=60)
+    described = [
+        Unit(
+            u.key,
+            tuple({**e, "attributes": {**e["attributes"], "d": draw(text)}} for e in u.entities),
+            u.collection,
+        )
+        for u in units
+    ]
+    return described, limit, draw(st.integers(min_value=150, max_value=6000))
+
+
+@settings(max_examples=120, deadline=None)
+@given(described_unit_sets())
+def test_batching_properties_under_a_byte_budget(case: tuple[list[Unit], int, int]) -> None:
+    units, limit, max_bytes = case
+    batches = make_batches(units, limit, max_bytes)
+    check_invariants(units, batches, limit, whole=False)
+    check_bytes(units, batches, limit, max_bytes)
+
+
+# endregion

@@ -22,6 +22,7 @@ def test_an_endpoint_gets_no_authentication_and_the_settings_numbers() -> None:
         purview_endpoint="http://127.0.0.1:8081",
         purview_capacity_units=2,
         purview_batch_size=250,
+        purview_batch_bytes=100_000,
         purview_parent_collection="federated",
         purview_create_collections=True,
         purview_retry_budget_seconds=120,
@@ -33,8 +34,13 @@ def test_an_endpoint_gets_no_authentication_and_the_settings_numbers() -> None:
     assert gateway.http.endpoint == "http://127.0.0.1:8081" and gateway.http.credential is None
     assert gateway.http.retry.options == RetryOptions(budget_seconds=120, base_delay=0.5, max_delay=20)
     assert gateway.options == GatewayOptions(
-        batch_size=250, parent_collection="federated", create_collections=True
+        batch_size=250,
+        batch_bytes=100_000,
+        fast_seconds=10 / 3,
+        parent_collection="federated",
+        create_collections=True,
     )
+    assert gateway.ceiling.current.entities == 250 and gateway.ceiling.current.size == 100_000
     assert gateway.http.pacer is not None and gateway.http.pacer.ceiling == 2 * 25 * 0.8
 
 

@@ -15,11 +15,13 @@ from purview.client import PurviewHttp
 from purview.errors import (
     DeadlineExceeded,
     NotFoundError,
+    PayloadTooLargeError,
     RetryBudgetExceeded,
     ThrottledError,
+    TimedOutError,
     TransientError,
 )
-from purview.retry import RetryOptions, retry_after
+from purview.retry import SIZE_FAILURE_RETRIES, RetryOptions, retry_after
 from tests.unit.purview.fakes import Answer, ManualClock, ScriptedServer
 
 
@@ -215,3 +217,51 @@ def test_options_validation() -> None:
         RetryOptions(budget_seconds=0)
     with pytest.raises(ValueError):
         RetryOptions(retry_after_jitter=2)
+
+
+@pytest.mark.parametrize("status", [408, 504])
+def test_a_resizable_call_is_handed_back_after_one_retry_of_a_size_failure(
+    server: ScriptedServer, status: int
+) -> None:
+    """A bulk upsert its caller can split: retried once at this size, then a TimedOutError, budget intact."""
+    server.default = Answer(status)
+    clock = ManualClock()
+    http = http_for(server, clock, budget_seconds=600)
+    with pytest.raises(TimedOutError) as caught:
+        http.atlas("POST", "/entity/bulk", json_body={"entities": []}, resizable=True)
+    assert not isinstance(caught.value, RetryBudgetExceeded) and caught.value.status == status
+    assert len(server.seen) == 1 + SIZE_FAILURE_RETRIES == 2
+    assert sum(clock.sleeps) < 60  # not the 600 s budget
+
+
+def test_a_call_that_cannot_be_split_keeps_retrying_a_504_until_the_budget(server: ScriptedServer) -> None:
+    server.default = Answer(504)
+    clock = ManualClock()
+    with pytest.raises(RetryBudgetExceeded):
+        http_for(server, clock, budget_seconds=30, max_delay=2).atlas("POST", "/entity/bulk", json_body={})
+    assert len(server.seen) > 2
+
+
+def test_a_resizable_call_still_retries_429_and_503_under_the_budget(server: ScriptedServer) -> None:
+    """Only a size failure is handed back; throttling and other 5xx say nothing about the size."""
+    server.answers[:] = [throttled("1"), Answer(503), Answer(503), Answer(504), Answer(200, {"ok": 1})]
+    http = http_for(server, ManualClock())
+    assert http.atlas("POST", "/entity/bulk", json_body={}, resizable=True) == {"ok": 1}
+    assert len(server.seen) == 5
+
+
+def test_a_413_is_never_retried(server: ScriptedServer) -> None:
+    server.default = Answer(413, "<html>413 Request Entity Too Large</html>")
+    for resizable in (False, True):
+        with pytest.raises(PayloadTooLargeError):
+            http_for(server, ManualClock()).atlas("POST", "/entity/bulk", json_body={}, resizable=resizable)
+    assert len(server.seen) == 2  # one attempt each
+
+
+def test_a_read_timeout_of_a_resizable_call_is_retried_once_then_handed_back(server: ScriptedServer) -> None:
+    server.default = Answer(200, {"late": 1}, delay=1.0)
+    http = PurviewHttp(server.url, timeout=0.2, retry=RetryOptions(base_delay=0.01, budget_seconds=30))
+    started = time.monotonic()
+    with pytest.raises(TimedOutError, match="ServiceResponseTimeoutError"):
+        http.atlas("POST", "/entity/bulk", json_body={}, resizable=True)
+    assert time.monotonic() - started < 1.0 and http.stats.retries == 1

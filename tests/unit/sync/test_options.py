@@ -13,7 +13,8 @@ def test_options_copy_the_settings() -> None:
     options = sync_options(
         Settings(
             chunk_size=100,
-            purview_batch_size=25,
+            upsert_batch_items=25,
+            purview_batch_size=7,
             lease_minutes=20,
             busy_retry_count=3,
             busy_retry_delay_seconds=7,

@@ -1,4 +1,5 @@
-"""Fault injection: capacity-unit throttling (429 + Retry-After), latency, random 5xx and timeouts.
+"""Fault injection: capacity-unit throttling (429 + Retry-After), latency, random 5xx and timeouts, and
+opt-in request-size limits (413 body, 414 URL, 504 for a bulk upsert of too many entities).
 
 One capacity unit is 25 Data Map operations per second (Purview docs); one HTTP request is one operation.
 The limiter is a token bucket holding one second of capacity, so a burst of ``25 * N`` requests passes and
@@ -29,6 +30,12 @@ class FaultConfig:
     timeout_rate: float = 0.0
     timeout_s: float = 30.0
     seed: int | None = None
+    max_body_bytes: int | None = None
+    """Answer 413 to a request whose body is longer (a front end's body limit); None: no limit."""
+    max_url_bytes: int | None = None
+    """Answer 414 to a request whose URL (scheme to query) is longer; None: no limit."""
+    max_bulk_entities: int | None = None
+    """Answer 504 to a bulk upsert of more entities (a call Purview cannot finish in time); None: no limit."""
 
     def validate(self) -> None:
         if self.capacity_units is not None and self.capacity_units <= 0:
@@ -39,6 +46,10 @@ class FaultConfig:
                 raise ValueError(f"{name} must be between 0 and 1")
         if self.latency_ms < 0 or self.timeout_s < 0:
             raise ValueError("latency_ms and timeout_s must not be negative")
+        for name in ("max_body_bytes", "max_url_bytes", "max_bulk_entities"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or value < 1):
+                raise ValueError(f"{name} must be a positive integer (or null: no limit)")
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any], base: FaultConfig | None = None) -> FaultConfig:

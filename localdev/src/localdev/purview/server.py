@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 from collections import Counter
@@ -124,6 +125,27 @@ def _plane_error(status: int, code: str, message: str, headers: dict[str, str] |
     return response
 
 
+async def _size_limit(request: web.Request, template: str | None, config: FaultConfig) -> web.Response | None:
+    """The refusal of a request over an opt-in size limit (see ``FaultConfig``), else None."""
+    if config.max_url_bytes is not None:
+        length = len(f"{request.scheme}://{request.host}") + len(request.raw_path)
+        if length > config.max_url_bytes:
+            return _plane_error(414, "UriTooLong", f"The request URL ({length} characters) is too long.")
+    if config.max_body_bytes is not None and (request.content_length or 0) > config.max_body_bytes:
+        return _plane_error(
+            413, "RequestEntityTooLarge", f"The request body ({request.content_length} bytes) is too large."
+        )
+    bulk_upsert = request.method == "POST" and (template or "").endswith("/entity/bulk")
+    if config.max_bulk_entities is not None and bulk_upsert:
+        try:
+            entities = json.loads(await request.read()).get("entities") or []
+        except (ValueError, AttributeError):
+            return None  # the handler reports the malformed body
+        if len(entities) > config.max_bulk_entities:
+            return _plane_error(504, "GatewayTimeout", f"The upsert of {len(entities)} entities timed out.")
+    return None
+
+
 def build_app(
     backend: Backend, faults: Faults, stats: Stats, *, require_auth: bool = False
 ) -> web.Application:
@@ -151,6 +173,9 @@ def build_app(
             stats.count(f"{request.method} {template}")
             if require_auth and not request.headers.get("Authorization", "").startswith("Bearer "):
                 return _plane_error(401, "Unauthorized", "A Bearer token is required.")
+            refused = await _size_limit(request, template, faults.config)
+            if refused is not None:
+                return refused
             wait = faults.take()
             stats.rates.record(admitted=wait <= 0)
             if wait > 0:
