@@ -41,7 +41,7 @@ from sync.deletion import (
     still_stale,
 )
 from sync.guards import decide_markers
-from sync.manifest import journal_name, state_area
+from sync.manifest import journal_name, latest, state_area
 from sync.summary import sample
 
 __all__ = ["bp"]
@@ -137,24 +137,27 @@ async def _from_manifest(
     client: df.DurableOrchestrationClient, ask: FindStaleRequest, manifest_ref: str
 ) -> tuple[Presence, Known]:
     """Presence of the catalog's objects from its manifest: an entry's ``seen`` where the manifest vouches
-    for it, the sync state where it does not (suspect entries, keys of unaccounted journal pieces)."""
+    for it, else the later of that and what the sync state says (suspect entries, and keys of journal
+    pieces the manifest has not accounted for: deleted, pushed or taken since)."""
     staging = resources.staging()
-    seen: Presence = []
-    known: Known = {}
-    ask_state: set[str] = set()
-    for entry in await resources.run_blocking(lambda: list(staging.iter_jsonl(manifest_ref))):
-        key = str(entry["key"])
-        if entry.get("fingerprint") is None:
-            ask_state.add(key)
-            continue
-        seen.append((key, datetime.fromisoformat(entry["seen"]) if entry.get("seen") else None))
-        known[key] = (entry.get("guid"), str(entry.get("kind")))
+    entries = {
+        str(entry["key"]): entry
+        for entry in await resources.run_blocking(lambda: list(staging.iter_jsonl(manifest_ref)))
+    }
+    ask_state = {key for key, entry in entries.items() if entry.get("fingerprint") is None}
     for ref in ask.journal_refs:
         ask_state.update(str(record["key"]) for record in staging.iter_jsonl(ref))
-    for key in sorted(ask_state - known.keys()):
+    seen: Presence = []
+    known: Known = {}
+    for key, entry in entries.items():
+        if key not in ask_state:
+            seen.append((key, datetime.fromisoformat(entry["seen"]) if entry.get("seen") else None))
+            known[key] = (entry.get("guid"), str(entry.get("kind")))
+    for key in sorted(ask_state):
         state = await state_of(client, key)
         if state is not None and state.get("catalog") == ask.catalog:
-            seen.append((key, last_presence(state)))
+            at = latest((entries.get(key) or {}).get("seen"), last_presence(state))
+            seen.append((key, datetime.fromisoformat(at) if at else None))
             known[key] = (state.get("purview_guid"), str(state.get("kind")))
     return seen, known
 

@@ -18,7 +18,7 @@ from entities.management import list_entities, read_entity
 from staging import Staging
 from sync.contracts import ManifestRequest, ManifestWritten, PruneRequest
 from sync.deletion import last_presence
-from sync.manifest import ManifestDraft, draft_manifest, manifest_name, state_area
+from sync.manifest import ManifestDraft, draft_manifest, latest, manifest_name, state_area
 
 __all__ = ["bp", "catalog_states", "state_of"]
 
@@ -34,6 +34,7 @@ def _draft(staging: Staging, ask: ManifestRequest) -> ManifestDraft:
 
     return draft_manifest(
         base=records([done.base_ref] if done.base_ref else []),
+        trust_base=done.base_trusted,
         free=(str(r["key"]) for r in records([done.free_ref] if done.free_ref else [])),
         own=records([done.journal_ref] if done.journal_ref else []),
         parts=records(done.manifest_refs),
@@ -63,7 +64,9 @@ async def catalog_states(
 
 
 def _from_state(entry: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
-    seen = last_presence(state)
+    """A suspect entry as its sync state tells it; presence is the later of both (a sync state does not
+    know the runs that met its object on the free path)."""
+    seen = latest(entry.get("seen"), last_presence(state))
     return {
         **entry,
         "kind": state.get("kind"),
@@ -71,7 +74,7 @@ def _from_state(entry: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
         "guid": state.get("purview_guid"),
         "identity": state.get("identity"),
         "fingerprint": None,
-        "seen": seen.isoformat() if seen else None,
+        "seen": seen,
     }
 
 

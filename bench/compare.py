@@ -36,10 +36,14 @@ from typing import Any
 
 import requests
 
-__all__ = ["main", "run_script", "run_sync"]
+__all__ = ["azure_cost", "main", "run_script", "run_sync"]
 
 EVENT_SENT = 14
 """DTFx ``EventType`` of a message an orchestration sends: every entity call or signal."""
+TASK_SCHEDULED = 4
+SUB_ORCHESTRATION_CREATED = 7
+ORCHESTRATOR_STARTED = 12
+"""DTFx ``EventType``s of an activity scheduled, a sub-orchestration started, an orchestration episode."""
 
 
 def _free_port() -> int:
@@ -151,22 +155,25 @@ def run_script(url: str, assets: int, columns: int, rounds: int = 2) -> list[dic
 # --- the sync -------------------------------------------------------------------------------------------
 
 
-def _history(data_dir: Path, replaced: str = "") -> tuple[int, int]:
-    """History events, and the entity calls and signals among them, in the local host's store; without the
-    instance ``replaced`` (a run restarted under the same id replaces its history, so counting it before
-    the run would subtract the last run's events from this one's)."""
+def _history(data_dir: Path, replaced: str = "") -> dict[str, int]:
+    """History events in the local host's store, by what they are: all of them, entity calls and signals
+    (``EventSent``), activities scheduled, sub-orchestrations started and orchestration episodes; without
+    the instance ``replaced`` (a run restarted under the same id replaces its history, so counting it
+    before the run would subtract the last run's events from this one's)."""
     with sqlite3.connect(data_dir / "durable" / "durable.sqlite3") as db:
-        total = int(
-            db.execute("SELECT COUNT(*) FROM history WHERE instance_id != ?", (replaced,)).fetchone()[0]
-        )
-        sent = int(
-            db.execute(
-                "SELECT COUNT(*) FROM history"
-                " WHERE instance_id != ? AND json_extract(event, '$.EventType') = ?",
-                (replaced, EVENT_SENT),
-            ).fetchone()[0]
-        )
-    return total, sent
+        rows = db.execute(
+            "SELECT json_extract(event, '$.EventType'), COUNT(*) FROM history"
+            " WHERE instance_id != ? GROUP BY 1",
+            (replaced,),
+        ).fetchall()
+    by_type = {int(event_type): int(n) for event_type, n in rows if event_type is not None}
+    return {
+        "history_events": sum(n for _, n in rows),
+        "entity_operations": by_type.get(EVENT_SENT, 0),
+        "activities": by_type.get(TASK_SCHEDULED, 0),
+        "sub_orchestrations": by_type.get(SUB_ORCHESTRATION_CREATED, 0),
+        "episodes": by_type.get(ORCHESTRATOR_STARTED, 0),
+    }
 
 
 def run_sync(url: str, assets: int, columns: int) -> tuple[int, list[dict[str, Any]]]:
@@ -188,10 +195,10 @@ def run_sync(url: str, assets: int, columns: int) -> tuple[int, list[dict[str, A
     with LocalApp(data_dir=root / "state", catalogs_file=catalogs, purview_endpoint=url) as app:
         for _ in range(2):
             calls, cpu, started = _requests(url), _cpu_s(), time.perf_counter()
-            events, sent = _history(root / "state", replaced="sync:bench")
+            before = _history(root / "state", replaced="sync:bench")
             status = app.start_and_wait("catalogs/bench/sync", timeout=7200)
             output = status["output"]
-            after_events, after_sent = _history(root / "state")
+            after = _history(root / "state")
             phases.append(
                 {
                     "status": output["status"],
@@ -199,8 +206,8 @@ def run_sync(url: str, assets: int, columns: int) -> tuple[int, list[dict[str, A
                     "wall_s": round(time.perf_counter() - started, 1),
                     "cpu_s": round(_cpu_s() - cpu, 2),
                     "purview_calls": _requests(url) - calls,
-                    "history_events": after_events - events,
-                    "entity_operations": after_sent - sent,
+                    "purview_writes": int(output["purview_calls"]["write"]),
+                    **{name: after[name] - before[name] for name in after},
                 }
             )
     return len(items), phases
@@ -229,6 +236,29 @@ def _child(mode: str, url: str, assets: int, columns: int) -> dict[str, Any]:
     return dict(json.loads(output.strip().splitlines()[-1]))
 
 
+def azure_cost(phase: dict[str, Any], objects: int) -> dict[str, int]:
+    """What one run costs a Durable backend in Azure, scaled to 100,000 objects (an estimate from the counts
+    measured here; the model is in bench/RESULTS.md).
+
+    Azure Storage provider: every message is a queue put, get and delete (3 transactions); an activity is
+    two messages (work item, result), an entity operation at most two (request, response), a
+    sub-orchestration two; each orchestration episode commits its history and state in about two table
+    batches. Durable Task Scheduler bills *actions*: activities, entity operations, sub-orchestrations and
+    episodes.
+    """
+    scale = 100_000 / objects
+    activities, entity_ops = phase["activities"], phase["entity_operations"]
+    subs, episodes = phase["sub_orchestrations"], phase["episodes"]
+    messages = 2 * activities + 2 * entity_ops + 2 * subs
+    return {
+        "entity_operations": round(entity_ops * scale),
+        "activities": round(activities * scale),
+        "history_events": round(phase["history_events"] * scale),
+        "storage_transactions": round((3 * messages + 2 * episodes) * scale),
+        "scheduler_actions": round((activities + entity_ops + subs + episodes) * scale),
+    }
+
+
 def compare(assets: int, columns: int) -> dict[str, Any]:
     with emulator_process() as (url, pid):
         script = _child("script", url, assets, columns)
@@ -246,8 +276,10 @@ def compare(assets: int, columns: int) -> dict[str, Any]:
             "ratio": round(ours["wall_s"] / theirs["wall_s"], 2) if theirs["wall_s"] else None,
             "sync_calls_per_object": round(ours["purview_calls"] / objects, 4),
             "script_calls_per_table": round(theirs["purview_calls"] / assets, 4),
-            "entity_operations_per_object": round(ours["entity_operations"] / objects, 2),
-            "history_events_per_object": round(ours["history_events"] / objects, 2),
+            "sync_writes_per_asset": round(ours["purview_writes"] / assets, 4),
+            "entity_operations_per_object": round(ours["entity_operations"] / objects, 3),
+            "history_events_per_object": round(ours["history_events"] / objects, 3),
+            "azure_per_100k_objects": azure_cost(ours, objects),
             "sync_cpu_ms_per_object": round(1000 * ours["cpu_s"] / objects, 2),
             "script_cpu_ms_per_table": round(1000 * theirs["cpu_s"] / assets, 2),
             "status": ours["status"],

@@ -12,8 +12,10 @@ Pieces are numbered in the order they arrive (entity operations are serialised).
 with ``read_upto`` (the last piece its run had read when it planned) and ``own`` (its run's own pieces): the
 next run reads the pieces above ``read_upto`` that are not ``own``. Publishing drops the pieces at or below
 ``read_upto``; a manifest planned before the current one (smaller ``read_upto``) is refused, since pieces it
-never read may be gone. The journal is capped: on overflow it is emptied and the manifest is dropped (the
-next run takes the entity path for everything: slower, never wrong).
+never read may be gone. The journal is capped: on overflow it is emptied and the manifest is no longer
+*trusted* (the next run takes the entity path for everything: slower, never wrong). An untrusted manifest
+still says when each object was last met in the source (what deletion reads: sync states of objects that
+were free do not know it); ``forget`` (an operator edited sync states by hand) distrusts it the same way.
 
 The entity function is a thin wrapper: :func:`parse_operation`, then :func:`apply`, then store the state.
 """
@@ -63,13 +65,15 @@ class Piece(Frozen):
 
 
 class Pointer(Frozen):
-    """The published manifest: its ref, the run that wrote it, and the journal it accounts for."""
+    """The published manifest: its ref, the run that wrote it, the journal it accounts for, and whether its
+    fingerprints may still be trusted (``False`` after ``forget`` or a journal overflow)."""
 
     ref: Ref
     run_id: Token
     read_upto: Annotated[int, Field(ge=0)]
     own: tuple[Seq, ...] = ()
     at: UtcTime
+    trusted: bool = True
 
 
 class ManifestBook(Frozen):
@@ -119,7 +123,8 @@ class PublishRequest(Frozen):
 
 
 class ForgetRequest(Frozen):
-    """Drop the manifest (an operator edited sync states by hand): the next run takes the entity path."""
+    """Distrust the manifest (an operator edited sync states by hand): the next run takes the entity path
+    for every object, and writes a manifest that is trusted again."""
 
     name: ClassVar[str] = "forget"
 
@@ -153,8 +158,7 @@ def apply(state: ManifestBook, operation: Operation, now: datetime) -> Transitio
     if isinstance(operation, GetRequest):
         return Transition(state, state.to_json())
     if isinstance(operation, ForgetRequest):
-        dropped = [state.current.ref] if state.current else []
-        return Transition(evolve(state, current=None), {"dropped": dropped})
+        return Transition(evolve(state, current=_distrusted(state.current)), {"dropped": []})
     at = operation.now or now
     if isinstance(operation, JournalRequest):
         return _journal(state, operation, at)
@@ -169,11 +173,16 @@ def _journal(state: ManifestBook, op: JournalRequest, at: datetime) -> Transitio
             return Transition(state, {"seq": piece.seq})
     seq = state.next_seq
     journal = (*state.journal, Piece(seq=seq, ref=op.ref, at=at))
-    if len(journal) > MAX_PIECES:  # nobody accounts for them: forget them, and the manifest with them
-        dropped = [p.ref for p in state.journal] + ([state.current.ref] if state.current else [])
-        new = evolve(state, current=None, journal=(journal[-1],), next_seq=seq + 1, floor=seq - 1)
+    if len(journal) > MAX_PIECES:  # nobody accounts for them: drop them, and distrust the manifest
+        dropped = [p.ref for p in state.journal]
+        current = _distrusted(state.current)
+        new = evolve(state, current=current, journal=(journal[-1],), next_seq=seq + 1, floor=seq - 1)
         return Transition(new, {"seq": seq, "dropped": dropped})
     return Transition(evolve(state, journal=journal, next_seq=seq + 1), {"seq": seq})
+
+
+def _distrusted(pointer: Pointer | None) -> Pointer | None:
+    return None if pointer is None else evolve(pointer, trusted=False)
 
 
 def _publish(state: ManifestBook, op: PublishRequest, at: datetime) -> Transition:

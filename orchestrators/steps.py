@@ -73,7 +73,8 @@ def import_waves(
         book = ManifestBook.from_json((yield context.call_entity(_manifest(scope.catalog), "get")))
     base_ref = book.current.ref if book.current else None
     touched_refs = [piece.ref for piece in book.unaccounted()]
-    free = base_ref is not None and scope.mode == "normal"
+    trusted = book.current is None or book.current.trusted
+    free = base_ref is not None and trusted and scope.mode == "normal"
     plan = WavePlan.model_validate(
         (
             yield context.call_activity_with_retry(
@@ -112,7 +113,7 @@ def import_waves(
         base_ref=base_ref,
         read_upto=book.last_seq,
         touched_refs=touched_refs,
-        journal_lost=book.floor > 0 and book.current is None,
+        base_trusted=trusted,
     )
     plan_refs: list[str] = []
     manifest_refs: list[str] = []
@@ -191,7 +192,7 @@ def publish_manifest(
                         run_id=scope.run_id,
                         started=started,
                         imported=done,
-                        inventory=inventory,
+                        inventory=inventory or not done.base_trusted,
                     ).to_json(),
                 )
             )

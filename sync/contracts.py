@@ -365,7 +365,7 @@ class Imported(Contract):
     base_ref: str | None = None
     read_upto: int = 0
     touched_refs: list[str] = Field(default_factory=list)
-    journal_lost: bool = False
+    base_trusted: bool = True
 
 
 class ManifestRequest(Contract):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Final
 
 from staging import KEPT_AREA_PREFIX
@@ -33,9 +34,9 @@ __all__ = [
     "identity_of",
     "is_free",
     "journal_name",
+    "latest",
     "manifest_name",
     "part_entries",
-    "presence",
     "state_area",
     "suspect",
 ]
@@ -123,8 +124,10 @@ def suspect(entry: Mapping[str, Any]) -> dict[str, Any]:
     return {**entry, "fingerprint": None}
 
 
-def presence(entry: Mapping[str, Any]) -> str | None:
-    return entry.get("seen")
+def latest(seen: str | None, other: datetime | None) -> str | None:
+    """The later of a manifest's ``seen`` and a sync state's presence, as ISO text (None: neither)."""
+    times = [t for t in (datetime.fromisoformat(seen) if seen else None, other) if t is not None]
+    return max(times).isoformat() if times else None
 
 
 @dataclass(slots=True)
@@ -147,6 +150,7 @@ def draft_manifest(
     parts: Iterable[Mapping[str, Any]],
     touched_by_others: Iterable[str],
     seen: str,
+    trust_base: bool = True,
 ) -> ManifestDraft:
     """Merge what a run knows into the next manifest.
 
@@ -154,9 +158,10 @@ def draft_manifest(
     unchanged; ``own``: its journal piece (every key it sent through the sync states: items, invalid records,
     delete markers; each ``{"key", "kind", "external_id", "seen"}``); ``parts``: the batches' entries of what
     landed; ``touched_by_others``: keys of journal pieces of other writers it read when it planned (their
-    sync states may say something newer than this run wrote). ``seen``: the run's start.
+    sync states may say something newer than this run wrote). ``seen``: the run's start. An untrusted base
+    (forgotten, or its journal overflowed) is carried as suspect: only its presence times still hold.
     """
-    draft = ManifestDraft({str(e["key"]): dict(e) for e in base})
+    draft = ManifestDraft({str(e["key"]): dict(e) if trust_base else suspect(e) for e in base})
     for key in free:
         draft.entries[key] = {**draft.entries[key], "seen": seen}
     for record in own:

@@ -16,10 +16,7 @@ from sync.waves import OrderFailure
 
 __all__ = [
     "PageItems",
-    "RunItems",
-    "asset_index",
     "invalid_records",
-    "latest_items",
     "page_items",
     "term_refs",
     "unattributed",
@@ -71,38 +68,6 @@ def page_items(results: Iterable[AnyPivotItem | Deletion | Rejected]) -> PageIte
             page.items.append(value)
             page.objects.append(objects[key])
     return page
-
-
-@dataclass(slots=True)
-class RunItems:
-    """A run's items across its pages: the last page's version of each object, and the objects that
-    appeared on several pages."""
-
-    items: list[dict[str, Any]]
-    duplicates: list[str]
-
-
-def latest_items(pages: Iterable[Iterable[dict[str, Any]]]) -> RunItems:
-    """Merge pages in order; an object on several pages is imported once, as its last page has it."""
-    by_key: dict[tuple[str, str], dict[str, Any]] = {}
-    duplicates: list[str] = []
-    for page in pages:
-        for item in page:
-            key = (item["kind"], item["external_id"])
-            if key in by_key:
-                duplicates.append(f"{key[0]} {key[1]}: appears on several pages; the last one is used")
-            by_key[key] = item
-    return RunItems(list(by_key.values()), duplicates)
-
-
-def asset_index(items: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, str]]:
-    """external_id → type and qualifiedName of the run's assets: lineage and relationships resolve
-    same-catalog references with it."""
-    return {
-        item["external_id"]: {"type_name": item["type_name"], "qualified_name": item["qualified_name"]}
-        for item in items
-        if item["kind"] == "asset"
-    }
 
 
 def _names_object(record: Mapping[str, Any]) -> bool:

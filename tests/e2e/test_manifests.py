@@ -6,6 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
+from activities import manifests
+from entities import management
 from localdev.purview.testing import pyapacheatlas_client
 from localdev.session import LocalApp
 from tests.e2e.conftest import entity_messages, source_dir, sync, writes
@@ -116,3 +120,46 @@ def test_verify_takes_every_object_through_its_state_and_repairs_a_hand_deleted_
     verified = sync(app, CATALOG, verify="true")
     assert verified["counts"]["asset"].get("repaired", 0) + verified["counts"]["asset"].get("created", 0) >= 1
     assert _description(app, 2) == "Table number 2."
+
+
+def test_a_cleanup_pass_reads_its_own_manifest_not_every_catalog_s_states(
+    app: LocalApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another catalog holds ten times as many objects; the pass over this one never lists sync states."""
+    other = json.dumps(catalog_items("e2e-main", 200, columns=1, processes=0))
+    write(source_dir("e2e-main"), json.loads(other.replace("e2e.database", "other.database")))
+    sync(app, "e2e-main")
+    items = catalog_items(CATALOG, 20, columns=1, processes=0)
+    write(source_dir(CATALOG), items)
+    sync(app, CATALOG)
+    write(source_dir(CATALOG), [i for i in items if i["external_id"] != "tbl8"])
+    sync(app, CATALOG)
+    listed: list[str] = []
+    real = management.list_entities
+
+    def counting(client: Any, name: str) -> Any:
+        listed.append(name)
+        return real(client, name)
+
+    monkeypatch.setattr(manifests, "list_entities", counting)
+    report = app.start_and_wait("cleanup", params={"catalog": CATALOG})["output"][0]
+    assert (report["status"], report["deleted"]) == ("completed", 1), report
+    assert listed == [], "the pass read the manifest, not every catalog's sync states"
+    assert _state(app, "asset", "tbl8") is None and _state(app, "asset", "tbl9") is not None
+
+    # An operator distrusts the manifest. The sync states of the objects that were free do not know the
+    # runs that met them, so the pass must still read presence from the manifest (it once deleted 18 of the
+    # 19 here, on their states' stale ``last_seen``) …
+    assert app.host is not None
+    app.host.signal_entity("manifest", CATALOG, "forget", {})
+    app.host.wait_idle(timeout=60)
+    again = app.start_and_wait("cleanup", params={"catalog": CATALOG})["output"][0]
+    assert (again["status"], again["stale"], again["deleted"]) == ("completed", 0, 0), again
+    # … and the next run asks every sync state (listing them once, for what it did not meet), then is free
+    sent = entity_messages(app)
+    resync = sync(app, CATALOG)
+    assert resync["counts"]["asset"]["unchanged"] == 19 and listed == ["sync_state"], resync["errors"]
+    assert entity_messages(app) - sent >= 19
+    sent = entity_messages(app)
+    sync(app, CATALOG)
+    assert entity_messages(app) - sent <= RUN_OVERHEAD

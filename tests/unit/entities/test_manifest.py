@@ -65,7 +65,7 @@ def test_a_manifest_planned_before_the_current_one_is_refused() -> None:
     assert book.current is not None and book.current.run_id == "new"
 
 
-def test_an_overflowing_journal_drops_the_manifest_and_refuses_manifests_planned_before(
+def test_an_overflowing_journal_distrusts_the_manifest_and_refuses_manifests_planned_before(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(m, "MAX_PIECES", 3)
@@ -74,20 +74,25 @@ def test_an_overflowing_journal_drops_the_manifest_and_refuses_manifests_planned
     )
     for n in range(4):
         book, answer = _do(book, "journal", {"ref": f"state.c/journal/{n}.jsonl"})
-    assert book.current is None and book.floor == 3 and [p.seq for p in book.journal] == [4]
-    assert "state.c/manifests/r0.jsonl.gz" in answer["dropped"]
+    assert book.current is not None and not book.current.trusted  # its presence times still count
+    assert book.floor == 3 and [p.seq for p in book.journal] == [4]
+    assert answer["dropped"] == [f"state.c/journal/{n}.jsonl" for n in range(3)]
     book, refused = _do(
         book, "publish", {"ref": "state.c/manifests/r1.jsonl.gz", "run_id": "r1", "read_upto": 2}
     )
-    assert not refused["accepted"] and refused["reason"] == "journal_overflow" and book.current is None
+    assert not refused["accepted"] and refused["reason"] == "journal_overflow"
+    book, accepted = _do(
+        book, "publish", {"ref": "state.c/manifests/r2.jsonl.gz", "run_id": "r2", "read_upto": 4}
+    )
+    assert accepted["accepted"] and book.current is not None and book.current.trusted
 
 
-def test_forget_drops_the_manifest_so_the_next_run_asks_every_sync_state() -> None:
+def test_forget_distrusts_the_manifest_so_the_next_run_asks_every_sync_state() -> None:
     book, _ = _do(
         m.ManifestBook(), "publish", {"ref": "state.c/manifests/r.jsonl.gz", "run_id": "r", "read_upto": 0}
     )
     book, answer = _do(book, "forget")
-    assert book.current is None and answer["dropped"] == ["state.c/manifests/r.jsonl.gz"]
+    assert book.current is not None and not book.current.trusted and answer["dropped"] == []
 
 
 def test_an_unknown_operation_or_bad_payload_fails_before_any_change() -> None:

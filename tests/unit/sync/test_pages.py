@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from connectors.base import Deletion, Rejected
 from pivot import AnyPivotItem
 from pivot.items import parse_item
-from sync.pages import asset_index, invalid_records, latest_items, page_items, unattributed
+from sync.pages import invalid_records, page_items, unattributed
 from sync.waves import OrderFailure
 
 
@@ -82,26 +82,9 @@ def test_the_order_of_last_mentions_is_kept() -> None:
     page = page_items([asset("a"), asset("b"), gone("c"), asset("a"), term("t"), gone("b"), asset("c")])
     # last mentions in order: a (item), t (item), b (deletion), c (item)
     assert ids(page.items) == [("asset", "a"), ("glossary_term", "t"), ("asset", "c")]
+    assert [(o.kind, o.external_id) for o in page.objects] == ids(page.items)  # parsed, in the same order
     assert ids(page.deletions) == [("asset", "b")]
     assert page.duplicates == ["asset a: appears more than once; the last one is used"]
-
-
-def test_latest_items_across_pages() -> None:
-    first = [asset("a", "old").model_dump(mode="json"), asset("b").model_dump(mode="json")]
-    second = [asset("a", "new").model_dump(mode="json"), term("t").model_dump(mode="json")]
-    run = latest_items([first, second, []])
-    assert [(item["external_id"], item["name"]) for item in run.items] == [
-        ("a", "new"),
-        ("b", "t"),
-        ("t", "Term"),
-    ]
-    assert run.duplicates == ["asset a: appears on several pages; the last one is used"]
-    assert latest_items([]).items == []
-
-
-def test_asset_index_holds_only_assets() -> None:
-    items = [asset("a").model_dump(mode="json"), term("t").model_dump(mode="json")]
-    assert asset_index(items) == {"a": {"type_name": "azure_sql_table", "qualified_name": "mssql://srv/db/a"}}
 
 
 def test_invalid_records_and_unattributed() -> None:
