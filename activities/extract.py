@@ -9,11 +9,14 @@ from __future__ import annotations
 import base64
 import logging
 from collections import Counter
+from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import azure.durable_functions as df
 
 from activities import resources
+from connectors.base import Deletion, Rejected, ReportCounts
 from connectors.files import SourceIncomplete
 from entities.keys import encode_key
 from pivot import AnyPivotItem, PivotAssetItem, parse_item
@@ -25,7 +28,8 @@ from sync.contracts import (
     PageResult,
     StagedPage,
 )
-from sync.pages import page_items
+from sync.manifest import free_by_raw, stub_of
+from sync.pages import PageItems, page_items
 from sync.summary import sample, short
 
 __all__ = ["SNAPSHOT_NAME", "bp"]
@@ -47,7 +51,7 @@ def keys_ref_of(items_ref: str) -> str:
     return make_ref(run_id, "keys/" + name.removeprefix("items/"))
 
 
-def key_of(item: AnyPivotItem) -> dict[str, Any]:
+def key_of(item: AnyPivotItem, raw: str | None = None) -> dict[str, Any]:
     """An item's :class:`ChunkKey` JSON (no ``adopt_from``: ``chunk_keys`` adds the catalog's), computed
     once per run where the item is built, so nothing after has to parse the item again to get it."""
     identity = None
@@ -61,6 +65,7 @@ def key_of(item: AnyPivotItem) -> dict[str, Any]:
         "fingerprint": item.fingerprint(),
         "reason": None,
         "identity": identity,
+        "raw": raw,
     }
 
 
@@ -134,21 +139,74 @@ def transform_page(request: dict[str, Any]) -> dict[str, Any]:
         raise ValueError("transform_page needs the ref of a staged page")
     staging = resources.staging()
     connector = resources.connector(ask.catalog)
-    transformed = connector.transform_page(list(staging.iter_jsonl(ask.ref)))
+    matches = _free_records(ask.manifest_ref, tuple(ask.journal_refs)) if ask.manifest_ref else {}
+    records = list(staging.iter_jsonl(ask.ref))
+    digests = [connector.raw_digest(record) for record in records]
+    unchanged = [matches[d] for d in digests if d in matches]
+    todo = [(record, d) for record, d in zip(records, digests, strict=True) if d not in matches]
+    transformed = connector.transform_page([record for record, _ in todo])
     page = page_items(transformed.results)
+    raw_of = _raw_digests(transformed.results, [d for _, d in todo])
+    stubs = _stubs(unchanged, ask.catalog, page)
+    items = [stub for stub, _ in stubs] + page.items
+    keys = [key for _, key in stubs] + [
+        key_of(item, raw_of.get((item.kind, item.external_id))) for item in page.objects
+    ]
 
     def put(prefix: str, records: list[dict[str, Any]]) -> str:
         return staging.put_jsonl(ask.run_id, _page_name(prefix, ask.page), records)
 
-    put("keys", [key_of(item) for item in page.objects])
+    put("keys", keys)
+    kinds = Counter(str(entry["kind"]) for entry in unchanged)
     return PageResult(
-        items_ref=put("items", page.items),
+        items_ref=put("items", items),
         rejected_ref=put("rejected", page.rejected) if page.rejected else None,
         deletions_ref=put("deletions", page.deletions) if page.deletions else None,
-        counts=dict(Counter(item["kind"] for item in page.items)),
+        counts=dict(Counter(item["kind"] for item in items)),
         rejected=len(page.rejected),
         deletions=len(page.deletions),
-        duplicates=len(page.duplicates),
+        duplicates=len(page.duplicates) + len(unchanged) - len(stubs),
         errors=sample(page.errors()),
-        report=transformed.report,
+        report=transformed.report + ReportCounts(records_read=len(unchanged), items_produced=dict(kinds)),
+        unchanged=len(stubs),
     ).to_json()
+
+
+@lru_cache(maxsize=2)
+def _free_records(manifest_ref: str, journal_refs: tuple[str, ...]) -> dict[str, Mapping[str, Any]]:
+    """The run's manifest entries by raw digest (:func:`free_by_raw`), read once per worker; nothing when
+    the manifest or a journal piece cannot be read (``plan_waves`` then asks every sync state too)."""
+    staging = resources.staging()
+    try:
+        touched = {str(record["key"]) for ref in journal_refs for record in staging.iter_jsonl(ref)}
+        return free_by_raw(staging.iter_jsonl(manifest_ref), touched)
+    except RefNotFoundError:
+        return {}
+
+
+def _raw_digests(results: list[Any], digests: list[str | None]) -> dict[tuple[str, str], str]:
+    """Each produced item's raw digest, when the connector maps records one to one (it gave digests)."""
+    if len(results) != len(digests):
+        return {}
+    return {
+        (result.kind, result.external_id): digest
+        for result, digest in zip(results, digests, strict=True)
+        if digest is not None and not isinstance(result, Rejected | Deletion)
+    }
+
+
+def _stubs(
+    unchanged: list[Mapping[str, Any]], catalog: str, page: PageItems
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Stubs of the objects matched by their raw record, once each; an object the page also has in full
+    (or as a deletion) is the full one's."""
+    taken = {(i["kind"], i["external_id"]) for i in page.items} | {
+        (d["kind"], d["external_id"]) for d in page.deletions
+    }
+    stubs = []
+    for entry in unchanged:
+        ident = (str(entry["kind"]), str(entry["external_id"]))
+        if ident not in taken:
+            taken.add(ident)
+            stubs.append(stub_of(entry, catalog))
+    return stubs

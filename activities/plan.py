@@ -143,6 +143,10 @@ def plan_waves(request: dict[str, Any]) -> dict[str, Any]:
             if entry is not None and is_free(key, entry, touched):
                 free.append(entry)
                 continue
+            if record.get("stub"):  # transform_page matched it with the same manifest and journal
+                raise RuntimeError(
+                    f"{key['sync_key']}: staged as unchanged, but the manifest does not say so"
+                )
             journal.append(
                 {
                     "key": key["entity_key"],

@@ -232,6 +232,16 @@ class Connector(ABC, Generic[ConfigT_co]):
             ),
         )
 
+    def raw_digest(self, record: RawRecord) -> str | None:
+        """A digest of a raw record that maps to exactly one item (or rejection, or deletion), or ``None``.
+
+        A connector whose records map one to one answers it, so a run can tell an unchanged record from the
+        last manifest without transforming it (see ``transform_page``); the digest must change whenever what
+        the record maps to may change (include a version of the mapping). The default, ``None``, transforms
+        every record.
+        """
+        return None
+
     def decode(self, body: bytes) -> list[RawRecord]:
         """Turn one pushed event body into raw records (push catalogs only)."""
         raise NotImplementedError(f"connector {self.name!r} does not support push")

@@ -38,8 +38,10 @@ __all__ = [
     "PARALLEL_CHUNKS",
     "complete_runs",
     "execute_markers",
+    "free_path",
     "import_waves",
     "publish_manifest",
+    "read_manifest",
     "stale_request",
 ]
 
@@ -60,21 +62,19 @@ def import_waves(
     tally: Tally,
     *,
     deletions_refs: list[str] | None = None,
-    use_manifest: bool = False,
+    book: ManifestBook | None = None,
 ) -> Generator[Any, Any, Imported]:
     """Plan the staged items into waves and import them in order.
 
-    With ``use_manifest`` (a pull run) objects the catalog's manifest holds unchanged skip their sync state.
+    With the catalog's manifest ``book`` (a pull run) objects it holds unchanged skip their sync state.
     Whatever goes through sync states is journaled first, before any of them is touched (a dry run touches
     none); the result is what the run's manifest is written from.
     """
-    book = ManifestBook()
-    if use_manifest and not scope.dry_run:
-        book = ManifestBook.from_json((yield context.call_entity(_manifest(scope.catalog), "get")))
+    book = book or ManifestBook()
     base_ref = book.current.ref if book.current else None
     touched_refs = [piece.ref for piece in book.unaccounted()]
     trusted = book.current is None or book.current.trusted
-    free = base_ref is not None and trusted and scope.mode == "normal"
+    free = free_path(scope, book)
     plan = WavePlan.model_validate(
         (
             yield context.call_activity_with_retry(
@@ -168,6 +168,20 @@ def import_waves(
                 MergeIndexRequest(run_id=scope.run_id, refs=parts, name=f"{number:03d}").to_json(),
             )
     return done.model_copy(update={"plan_refs": plan_refs, "manifest_refs": manifest_refs})
+
+
+def read_manifest(
+    context: df.DurableOrchestrationContext, scope: RunScope
+) -> Generator[Any, Any, ManifestBook]:
+    """The catalog's manifest pointer and journal, as the run starts (a dry run reads none)."""
+    if scope.dry_run:
+        return ManifestBook()
+    return ManifestBook.from_json((yield context.call_entity(_manifest(scope.catalog), "get")))
+
+
+def free_path(scope: RunScope, book: ManifestBook) -> bool:
+    """Whether unchanged objects may skip their sync state: a normal run with a trusted manifest."""
+    return book.current is not None and book.current.trusted and scope.mode == "normal"
 
 
 def publish_manifest(

@@ -18,7 +18,14 @@ from activities.extract import extract_page, transform_page
 from entities.catalog import CatalogState
 from entities.manifest import ManifestBook
 from orchestrators.retries import ACTIVITY_RETRY
-from orchestrators.steps import execute_markers, import_waves, publish_manifest, stale_request
+from orchestrators.steps import (
+    execute_markers,
+    free_path,
+    import_waves,
+    publish_manifest,
+    read_manifest,
+    stale_request,
+)
 from sync.contracts import (
     PageRequest,
     PageResult,
@@ -68,7 +75,8 @@ def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
             registry, "run_started", {"run_id": scope.run_id, "now": run.started.isoformat()}
         )
     try:
-        yield from _extract(context, run)
+        book = yield from read_manifest(context, scope)
+        yield from _extract(context, run, book)
         context.set_custom_status(run.progress("import"))
         imported = yield from import_waves(
             context,
@@ -77,7 +85,7 @@ def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
             run.rejected_refs,
             run.tally,
             deletions_refs=run.deletions_refs,
-            use_manifest=True,
+            book=book,
         )
         run.plan_refs = imported.plan_refs
         if run.deletions_refs and not ask.dry_run:  # the source says these are gone (e.g. soft deletes)
@@ -108,15 +116,26 @@ def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
     return run.result(verdict, context.current_utc_datetime)
 
 
-def _extract(context: df.DurableOrchestrationContext, run: RunBook) -> Generator[Any, Any, None]:
-    """Segments of ≤ ``SEGMENT_PAGES`` pages keep every execution's history small."""
+def _extract(
+    context: df.DurableOrchestrationContext, run: RunBook, book: ManifestBook
+) -> Generator[Any, Any, None]:
+    """Segments of ≤ ``SEGMENT_PAGES`` pages keep every execution's history small. With a trusted manifest,
+    records it holds unchanged are matched by their raw digest and never transformed."""
     cursor: str | None = None
+    free = free_path(run.scope, book)
+    manifest_ref = book.current.ref if free and book.current else None
+    journal_refs = [piece.ref for piece in book.unaccounted()] if free else []
     context.set_custom_status(run.progress("extract", pages=0))
     while True:
         output = yield context.call_sub_orchestrator(
             extract_segment,
             SegmentRequest(
-                catalog=run.scope.catalog, run_id=run.scope.run_id, cursor=cursor, first_page=run.pages
+                catalog=run.scope.catalog,
+                run_id=run.scope.run_id,
+                cursor=cursor,
+                first_page=run.pages,
+                manifest_ref=manifest_ref,
+                journal_refs=journal_refs,
             ).to_json(),
             expected_type=dict,
         )
@@ -194,7 +213,12 @@ def extract_segment(context: df.DurableOrchestrationContext) -> Any:
                 transform_page,
                 ACTIVITY_RETRY,
                 PageRequest(
-                    catalog=ask.catalog, run_id=ask.run_id, ref=ref, page=ask.first_page + n
+                    catalog=ask.catalog,
+                    run_id=ask.run_id,
+                    ref=ref,
+                    page=ask.first_page + n,
+                    manifest_ref=ask.manifest_ref,
+                    journal_refs=ask.journal_refs,
                 ).to_json(),
             )
             for n, ref in enumerate(refs)

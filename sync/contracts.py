@@ -150,6 +150,8 @@ class SegmentRequest(Contract):
     run_id: str
     cursor: str | None = None
     first_page: int = Field(ge=0)
+    manifest_ref: str | None = None
+    journal_refs: list[str] = Field(default_factory=list)
 
 
 class PageRequest(Contract):
@@ -160,6 +162,8 @@ class PageRequest(Contract):
     page: int = Field(ge=0)
     cursor: str | None = None
     ref: str | None = None
+    manifest_ref: str | None = None
+    journal_refs: list[str] = Field(default_factory=list)
 
 
 class StagedPage(Contract):
@@ -183,6 +187,7 @@ class PageResult(Contract):
     duplicates: int = 0
     errors: list[str] = Field(default_factory=list)
     report: ReportCounts = Field(default_factory=ReportCounts)
+    unchanged: int = 0
 
 
 class SegmentResult(Contract):
@@ -287,6 +292,7 @@ class ChunkKey(Contract):
     fingerprint: str
     reason: str | None = None
     identity: Identity | None = None
+    raw: str | None = None
 
 
 class ItemDecision(Contract):

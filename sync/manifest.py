@@ -30,6 +30,7 @@ __all__ = [
     "STATE_AREA_PREFIX",
     "ManifestDraft",
     "draft_manifest",
+    "free_by_raw",
     "free_index",
     "identity_of",
     "is_free",
@@ -38,6 +39,7 @@ __all__ = [
     "manifest_name",
     "part_entries",
     "state_area",
+    "stub_of",
     "suspect",
 ]
 
@@ -95,8 +97,50 @@ def _entry(key: Mapping[str, Any], *, guid: str | None, fingerprint: str | None)
         "fingerprint": fingerprint,
         "guid": guid,
         "identity": identity_of(key),
+        "raw": key.get("raw"),
         "seen": None,
     }
+
+
+def free_by_raw(entries: Iterable[Mapping[str, Any]], touched: set[str]) -> dict[str, Mapping[str, Any]]:
+    """The manifest's entries an unchanged raw record can be matched with, by the record's digest (see
+    ``Connector.raw_digest``): clean, landed, and named by no journal piece the manifest has not accounted
+    for — exactly the entries :func:`is_free` accepts for the item the record maps to."""
+    return {
+        str(entry["raw"]): entry
+        for entry in entries
+        if entry.get("raw")
+        and entry.get("fingerprint") is not None
+        and entry.get("guid")
+        and str(entry["key"]) not in touched
+    }
+
+
+def stub_of(entry: Mapping[str, Any], catalog: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The staged item and key of an object matched by its raw record: what ``plan_waves`` needs of a free
+    object (its identity for the asset index), without the item itself."""
+    identity = None
+    stub: dict[str, Any] = {
+        "kind": entry["kind"],
+        "external_id": entry["external_id"],
+        "catalog": catalog,
+        "stub": True,
+    }
+    if entry.get("identity"):
+        type_name, qualified_name = str(entry["identity"]).split("|", 1)
+        identity = {"type_name": type_name, "qualified_name": qualified_name, "adopt_from": []}
+        stub |= {"type_name": type_name, "qualified_name": qualified_name}
+    key = {
+        "entity_key": entry["key"],
+        "sync_key": f"{catalog}|{entry['kind']}|{entry['external_id']}",
+        "kind": entry["kind"],
+        "external_id": entry["external_id"],
+        "fingerprint": entry["fingerprint"],
+        "reason": None,
+        "identity": identity,
+        "raw": entry["raw"],
+    }
+    return stub, key
 
 
 def part_entries(

@@ -11,6 +11,7 @@ rejected alone with ``file:line``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
@@ -32,6 +33,11 @@ from connectors.files import (
 from pivot import ITEM_KINDS, AnyPivotItem, LineError, iter_jsonl
 
 __all__ = ["PivotFileConfig", "PivotFileConnector"]
+
+
+MAPPING_VERSION = "pivot-1"
+"""Part of every raw digest: change it when a pivot line may map to another item than before (a new
+default, a normalisation), so the next run transforms every line instead of trusting the manifest."""
 
 
 class PivotFileConfig(FileSourceConfig):
@@ -109,6 +115,13 @@ class PivotFileConnector(Connector[PivotFileConfig]):
             return [{"file": "event", "line": 1, "text": text}]
         values = value if isinstance(value, list) else [value]
         return [_event_record(n, v) for n, v in enumerate(values, start=1)]
+
+    def raw_digest(self, record: RawRecord) -> str | None:
+        """Each line maps to one result: the digest of its text (with the mapping's version), None for a
+        line the file source already rejected."""
+        if "error" in record or not isinstance(record.get("text"), str):
+            return None
+        return hashlib.blake2b(f"{MAPPING_VERSION}\n{record['text']}".encode(), digest_size=16).hexdigest()
 
     def map_records(self, records: Sequence[RawRecord]) -> Iterator[AnyPivotItem | Rejected | Deletion]:
         for record in records:

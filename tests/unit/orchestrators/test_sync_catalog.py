@@ -109,8 +109,8 @@ def test_a_run_extracts_imports_records_and_cleans_up_in_that_order() -> None:
     assert run.error is None
     assert run.names() == [
         "catalog.run_started",
-        "extract_segment",
         "manifest.get",
+        "extract_segment",
         "plan_waves",
         "manifest.journal",
         "upsert_chunk",
@@ -135,6 +135,50 @@ def test_a_run_extracts_imports_records_and_cleans_up_in_that_order() -> None:
     chunk = run.of("upsert_chunk")[0].input
     assert chunk["run_id"] == out["run_id"] and chunk["options"] == OPTIONS and chunk["dry_run"] is False
     assert run.context.statuses[-1]["phase"] == "completed"
+
+
+BOOK: dict[str, Any] = {
+    "current": {
+        "ref": "state.shop/manifests/r1.jsonl.gz",
+        "run_id": "r1",
+        "read_upto": 2,
+        "own": [3],
+        "at": "2025-12-31T00:05:00+00:00",
+    },
+    "journal": [
+        {"seq": 3, "ref": "state.shop/journal/r1.jsonl", "at": "2025-12-31T00:01:00+00:00"},
+        {"seq": 4, "ref": "state.shop/journal/push.jsonl", "at": "2025-12-31T00:06:00+00:00"},
+    ],
+    "next_seq": 5,
+}
+
+
+@pytest.mark.parametrize(
+    ("book", "request_extra", "free"),
+    [
+        (BOOK, {}, True),
+        (BOOK, {"mode": "verify"}, False),
+        ({**BOOK, "current": {**BOOK["current"], "trusted": False}}, {}, False),
+        (None, {}, False),
+    ],
+    ids=["trusted", "verify", "distrusted", "no-manifest"],
+)
+def test_the_manifest_and_its_unaccounted_journal_reach_transform_and_plan_only_when_trusted(
+    book: dict[str, Any] | None, request_extra: dict[str, Any], free: bool
+) -> None:
+    world = World()
+    world.book = book
+    run = drive(sync_catalog, {**REQUEST, **request_extra}, world)
+    segment = run.of("extract_segment")[0].input
+    plan = run.of("plan_waves")[0].input
+    expected = ("state.shop/manifests/r1.jsonl.gz", ["state.shop/journal/push.jsonl"]) if free else (None, [])
+    assert (segment["manifest_ref"], segment["journal_refs"]) == expected
+    assert (plan["manifest_ref"], plan["journal_refs"]) == expected
+    manifest = run.of("write_manifest")[0].input
+    assert manifest["imported"]["base_ref"] == (book and book["current"]["ref"])
+    assert manifest["inventory"] is (book is not None and not free and not request_extra)
+    published = run.of("manifest", "publish")[0].input
+    assert (published["read_upto"], published["own"]) == ((4, [7]) if book else (0, [7]))
 
 
 def test_segments_follow_the_cursor_and_number_their_pages() -> None:
