@@ -16,7 +16,7 @@ from typing import Any
 import azure.durable_functions as df
 
 from activities import resources
-from connectors.base import Deletion, Rejected, ReportCounts
+from connectors.base import Connector, ReportCounts
 from connectors.files import SourceIncomplete
 from entities.keys import encode_key
 from pivot import AnyPivotItem, PivotAssetItem, parse_item
@@ -144,14 +144,17 @@ def transform_page(request: dict[str, Any]) -> dict[str, Any]:
     digests = [connector.raw_digest(record) for record in records]
     unchanged = [matches[d] for d in digests if d in matches]
     todo = [(record, d) for record, d in zip(records, digests, strict=True) if d not in matches]
-    transformed = connector.transform_page([record for record, _ in todo])
-    page = page_items(transformed.results)
-    raw_of = _raw_digests(transformed.results, [d for _, d in todo])
+    one_to_one = type(connector).raw_digest is not Connector.raw_digest
+    before = connector.report.counts()
+    page = page_items(
+        connector.transform([record for record, _ in todo]),
+        key_of=key_of,
+        raws=(d for _, d in todo) if one_to_one else None,
+    )
+    report = connector.report.since(before)
     stubs = _stubs(unchanged, ask.catalog, page)
     items = [stub for stub, _ in stubs] + page.items
-    keys = [key for _, key in stubs] + [
-        key_of(item, raw_of.get((item.kind, item.external_id))) for item in page.objects
-    ]
+    keys = [key for _, key in stubs] + page.keys
 
     def put(prefix: str, records: list[dict[str, Any]]) -> str:
         return staging.put_jsonl(ask.run_id, _page_name(prefix, ask.page), records)
@@ -167,7 +170,7 @@ def transform_page(request: dict[str, Any]) -> dict[str, Any]:
         deletions=len(page.deletions),
         duplicates=len(page.duplicates) + len(unchanged) - len(stubs),
         errors=sample(page.errors()),
-        report=transformed.report + ReportCounts(records_read=len(unchanged), items_produced=dict(kinds)),
+        report=report + ReportCounts(records_read=len(unchanged), items_produced=dict(kinds)),
         unchanged=len(stubs),
     ).to_json()
 
@@ -182,17 +185,6 @@ def _free_records(manifest_ref: str, journal_refs: tuple[str, ...]) -> dict[str,
         return free_by_raw(staging.iter_jsonl(manifest_ref), touched)
     except RefNotFoundError:
         return {}
-
-
-def _raw_digests(results: list[Any], digests: list[str | None]) -> dict[tuple[str, str], str]:
-    """Each produced item's raw digest, when the connector maps records one to one (it gave digests)."""
-    if len(results) != len(digests):
-        return {}
-    return {
-        (result.kind, result.external_id): digest
-        for result, digest in zip(results, digests, strict=True)
-        if digest is not None and not isinstance(result, Rejected | Deletion)
-    }
 
 
 def _stubs(

@@ -158,6 +158,16 @@ class ConnectorReport:
             ignored=dict(self.ignored),
         )
 
+    def since(self, before: ReportCounts) -> ReportCounts:
+        """What was counted after ``before`` (one page's counters)."""
+        after = self.counts()
+        return ReportCounts(
+            records_read=after.records_read - before.records_read,
+            items_produced=_add(after.items_produced, before.items_produced, -1),
+            rejected=after.rejected - before.rejected,
+            ignored=_add(after.ignored, before.ignored, -1),
+        )
+
 
 class Connector(ABC, Generic[ConfigT_co]):
     """Base class of connectors: ``class MyConnector(Connector[MyConfig])`` sets ``name`` and implements
@@ -221,16 +231,7 @@ class Connector(ABC, Generic[ConfigT_co]):
         """Transform one page; its ``report`` holds this page's counters only (sum them for a run)."""
         before = self.report.counts()
         results = list(self.transform(records))
-        after = self.report.counts()
-        return TransformedPage(
-            results=results,
-            report=ReportCounts(
-                records_read=after.records_read - before.records_read,
-                items_produced=_add(after.items_produced, before.items_produced, -1),
-                rejected=after.rejected - before.rejected,
-                ignored=_add(after.ignored, before.ignored, -1),
-            ),
-        )
+        return TransformedPage(results=results, report=self.report.since(before))
 
     def raw_digest(self, record: RawRecord) -> str | None:
         """A digest of a raw record that maps to exactly one item (or rejection, or deletion), or ``None``.

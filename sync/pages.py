@@ -6,7 +6,7 @@ imported, and the indexes later waves resolve references with.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,12 +23,16 @@ __all__ = [
 ]
 
 
+KeyOf = Callable[[AnyPivotItem, str | None], dict[str, Any]]
+"""An item's staged key (with its fingerprint), given the item and its raw record's digest."""
+
+
 @dataclass(slots=True)
 class PageItems:
-    """One page after transformation: valid items, delete markers and rejects, each as JSON."""
+    """One page after transformation: valid items (and their keys), delete markers and rejects, as JSON."""
 
     items: list[dict[str, Any]] = field(default_factory=list)
-    objects: list[AnyPivotItem] = field(default_factory=list)  # the items, parsed (same order)
+    keys: list[dict[str, Any]] = field(default_factory=list)  # the items' keys, same order (with ``key_of``)
     deletions: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
@@ -37,14 +41,24 @@ class PageItems:
         return [f"{r['where']}: {r['reason']}" for r in self.rejected] + self.duplicates
 
 
-def page_items(results: Iterable[AnyPivotItem | Deletion | Rejected]) -> PageItems:
+def page_items(
+    results: Iterable[AnyPivotItem | Deletion | Rejected],
+    *,
+    key_of: KeyOf | None = None,
+    raws: Iterable[str | None] | None = None,
+) -> PageItems:
     """Sort a connector's output: the last mention of an object wins (a push batch may carry an object and
-    then its deletion), and an object that appears twice as an item is reported once as a duplicate."""
+    then its deletion), and an object that appears twice as an item is reported once as a duplicate.
+
+    Streams: each item is dumped (and keyed with ``key_of``, given the digest ``raws`` has for it, one per
+    result) as it comes, so a page never holds its parsed items at once.
+    """
     page = PageItems()
-    latest: dict[tuple[str, str], dict[str, Any]] = {}
-    objects: dict[tuple[str, str], AnyPivotItem] = {}
+    latest: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any] | None]] = {}
     deleted: set[tuple[str, str]] = set()
+    digests = iter(raws) if raws is not None else None
     for result in results:
+        raw = next(digests) if digests is not None else None
         if isinstance(result, Rejected):
             page.rejected.append(result.to_json())
             continue
@@ -56,17 +70,17 @@ def page_items(results: Iterable[AnyPivotItem | Deletion | Rejected]) -> PageIte
         latest.pop(key, None)  # re-inserted, so the page keeps the order of the last mentions
         if isinstance(result, Deletion):
             deleted.add(key)
-            latest[key] = result.to_json()
+            latest[key] = (result.to_json(), None)
         else:
             deleted.discard(key)
-            latest[key] = result.model_dump(mode="json")
-            objects[key] = result
-    for key, value in latest.items():
+            latest[key] = (result.model_dump(mode="json"), key_of(result, raw) if key_of else None)
+    for key, (value, staged_key) in latest.items():
         if key in deleted:
             page.deletions.append(value)
         else:
             page.items.append(value)
-            page.objects.append(objects[key])
+            if staged_key is not None:
+                page.keys.append(staged_key)
     return page
 
 

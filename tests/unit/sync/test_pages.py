@@ -82,7 +82,12 @@ def test_the_order_of_last_mentions_is_kept() -> None:
     page = page_items([asset("a"), asset("b"), gone("c"), asset("a"), term("t"), gone("b"), asset("c")])
     # last mentions in order: a (item), t (item), b (deletion), c (item)
     assert ids(page.items) == [("asset", "a"), ("glossary_term", "t"), ("asset", "c")]
-    assert [(o.kind, o.external_id) for o in page.objects] == ids(page.items)  # parsed, in the same order
+    keyed = page_items(
+        [asset("a"), gone("c"), asset("a"), term("t")],
+        key_of=lambda item, raw: {"id": item.external_id, "raw": raw},
+        raws=["r1", "r2", "r3", "r4"],
+    )
+    assert keyed.keys == [{"id": "a", "raw": "r3"}, {"id": "t", "raw": "r4"}]  # same order as the items
     assert ids(page.deletions) == [("asset", "b")]
     assert page.duplicates == ["asset a: appears more than once; the last one is used"]
 
