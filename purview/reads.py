@@ -27,9 +27,13 @@ class CurrentEntity:
 
 
 class GuidCache:
-    """(type, qualifiedName) → guid of entities seen in reads and writes (lives as long as the gateway)."""
+    """(type, qualifiedName) → guid of entities seen in reads and writes (lives as long as the gateway).
 
-    def __init__(self, max_size: int = 200_000) -> None:
+    Bounded: every worker thread has its own gateway, and a table writes its columns too, so a cache the
+    size of a large catalog per thread would be most of a worker's memory; past ``max_size`` it starts over.
+    """
+
+    def __init__(self, max_size: int = 50_000) -> None:
         self.max_size = max_size
         self._guids: dict[EntityRef, str] = {}
 

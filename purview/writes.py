@@ -45,10 +45,11 @@ def _upload(http: PurviewHttp, batch: Batch) -> dict[str, str]:
 
 
 def _apply(batch: Batch, assigned: dict[str, str], by_key: dict[str, AssetWork], cache: GuidCache) -> None:
+    by_placeholder = {e["guid"]: e for e in batch.entities}  # one lookup per entity, not a scan per entity
     for placeholder, placement in batch.placements.items():
         guid = assigned.get(placeholder)
         work = by_key[placement.unit_key]
-        entity = next(e for e in batch.entities if e["guid"] == placeholder)
+        entity = by_placeholder[placeholder]
         if guid is None:
             work.fail(PurviewError(f"Purview assigned no guid to {entity['attributes']['qualifiedName']}"))
             continue
