@@ -33,7 +33,7 @@ class GuidCache:
     size of a large catalog per thread would be most of a worker's memory; past ``max_size`` it starts over.
     """
 
-    def __init__(self, max_size: int = 50_000) -> None:
+    def __init__(self, max_size: int = 20_000) -> None:
         self.max_size = max_size
         self._guids: dict[EntityRef, str] = {}
 
