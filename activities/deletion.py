@@ -21,6 +21,7 @@ from config import DeletionPolicy
 from entities.catalog import CatalogState
 from entities.keys import encode_key, identity_key_of
 from entities.management import read_entity, signal_entity
+from staging import RefNotFoundError
 from sync.contracts import (
     DeleteStaleRequest,
     DeleteStaleResult,
@@ -129,6 +130,10 @@ async def _in_purview(
     return mine
 
 
+MANIFEST_GONE = (
+    "the catalog's manifest or a journal piece cannot be read; nothing is deleted until the next sync "
+    "writes a new one"
+)
 Presence = list[tuple[str, datetime | None]]
 Known = dict[str, tuple[str | None, str]]  # key → (Purview guid, kind)
 
@@ -189,7 +194,17 @@ async def find_stale(request: dict[str, Any], client: df.DurableOrchestrationCli
         seen: Presence = []
         known: Known = {}
     elif ask.manifest_ref is not None:
-        seen, known = await _from_manifest(client, ask, ask.manifest_ref)
+        try:
+            seen, known = await _from_manifest(client, ask, ask.manifest_ref)
+        except RefNotFoundError:  # sync states do not know when free runs met their objects: wait
+            return StaleReport(
+                stale_count=0,
+                blocked=False,
+                reason="no_manifest",
+                message=MANIFEST_GONE,
+                fraction=0.0,
+                total=0,
+            ).to_json()
     else:
         seen, known = await _by_listing(client, ask.catalog)
     decision = decide_deletion(policy, runs, now, seen, force=ask.force)

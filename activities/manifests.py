@@ -15,7 +15,7 @@ import azure.durable_functions as df
 
 from activities import resources
 from entities.management import list_entities, read_entity
-from staging import Staging
+from staging import RefNotFoundError, Staging
 from sync.contracts import ManifestRequest, ManifestWritten, PruneRequest
 from sync.deletion import last_presence
 from sync.manifest import ManifestDraft, draft_manifest, latest, manifest_name, state_area
@@ -26,8 +26,19 @@ logger = logging.getLogger(__name__)
 bp = df.Blueprint()
 
 
-def _draft(staging: Staging, ask: ManifestRequest) -> ManifestDraft:
+def _draft(staging: Staging, ask: ManifestRequest) -> tuple[ManifestDraft, bool]:
+    """The draft, and whether the base manifest was lost (its file is gone: then what it carried is only
+    known from sync states, and presence only from now on)."""
     done = ask.imported
+    lost = False
+    if done.base_ref:
+        try:
+            next(staging.iter_jsonl(done.base_ref), None)
+        except RefNotFoundError:
+            logger.warning(
+                "catalog %s: manifest %s is gone; rebuilding from sync states", ask.catalog, done.base_ref
+            )
+            done, lost = done.model_copy(update={"base_ref": None}), True
 
     def records(refs: list[str]) -> Any:
         return (record for ref in refs for record in staging.iter_jsonl(ref))
@@ -40,7 +51,7 @@ def _draft(staging: Staging, ask: ManifestRequest) -> ManifestDraft:
         parts=records(done.manifest_refs),
         touched_by_others=(str(r["key"]) for r in records(done.touched_refs)),
         seen=ask.started,
-    )
+    ), lost
 
 
 async def state_of(client: df.DurableOrchestrationClient, key: str) -> dict[str, Any] | None:
@@ -87,17 +98,17 @@ async def write_manifest(request: dict[str, Any], client: df.DurableOrchestratio
     not meet stay known to the deletion guard."""
     ask = ManifestRequest.model_validate(request)
     staging = resources.staging()
-    draft = await resources.run_blocking(_draft, staging, ask)
+    draft, lost = await resources.run_blocking(_draft, staging, ask)
     for key in draft.check:
         state = await state_of(client, key)
         if state is None:
             del draft.entries[key]
         else:
             draft.entries[key] = _from_state(draft.entries[key], state)
-    if ask.inventory:
+    if ask.inventory or lost:
         async for key, state in catalog_states(client, ask.catalog):
-            if key not in draft.entries:
-                draft.entries[key] = _from_state({"key": key}, state)
+            if key not in draft.entries:  # a lost manifest took its presence times: present from now on
+                draft.entries[key] = _from_state({"key": key, "seen": ask.started if lost else None}, state)
     entries = list(draft.entries.values())
     ref = await resources.run_blocking(
         staging.put_jsonl, state_area(ask.catalog), manifest_name(ask.run_id), entries

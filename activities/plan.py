@@ -24,7 +24,7 @@ from sync.contracts import ChunkRef, PlanRequest, WaveChunks, WavePlan
 from sync.manifest import free_index, is_free, journal_name, state_area
 from sync.pages import invalid_records, unattributed
 from sync.summary import sample
-from sync.waves import Phase, phase_of, phase_order
+from sync.waves import OrderFailure, Phase, phase_of, phase_order
 
 __all__ = ["bp", "plan_waves"]
 
@@ -112,6 +112,21 @@ def _marker_keys(staging: Staging, ask: PlanRequest) -> list[dict[str, Any]]:
     return keys
 
 
+def _without_cycles(
+    ordered: list[dict[str, Any]], free_terms: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[OrderFailure]]:
+    """The changed terms that close a parent cycle through unchanged ones fail, as cycles among changed
+    terms do (``phase_order`` only sees the terms it orders)."""
+    if not free_terms:
+        return ordered, []
+    terms = [r for r in ordered if r["kind"] == "glossary_term"]
+    broken = {f.external_id: f for f in phase_order([*free_terms, *terms]).failures}
+    changed = {r["external_id"] for r in terms}
+    failures = [f for external_id, f in broken.items() if external_id in changed]
+    kept = [r for r in ordered if not (r["kind"] == "glossary_term" and r["external_id"] in broken)]
+    return kept, failures
+
+
 @bp.activity_trigger(input_name="request")
 def plan_waves(request: dict[str, Any]) -> dict[str, Any]:
     """:class:`PlanRequest` → :class:`WavePlan`: the waves of chunks, the run's asset index, the free
@@ -125,6 +140,7 @@ def plan_waves(request: dict[str, Any]) -> dict[str, Any]:
         for phase in (Phase.ASSETS, Phase.PROCESSES)
     }
     ordered: list[dict[str, Any]] = []  # classifications and terms: ordered once all are known
+    free_terms: list[dict[str, Any]] = []  # unchanged terms still close parent cycles of changed ones
     assets: dict[str, dict[str, str]] = {}
     free: list[dict[str, Any]] = []
     journal: list[dict[str, Any]] = []
@@ -142,6 +158,8 @@ def plan_waves(request: dict[str, Any]) -> dict[str, Any]:
             entry = base.get(key["entity_key"])
             if entry is not None and is_free(key, entry, touched):
                 free.append(entry)
+                if record["kind"] == "glossary_term":
+                    free_terms.append(record)
                 continue
             if record.get("stub"):  # transform_page matched it with the same manifest and journal
                 raise RuntimeError(
@@ -160,7 +178,9 @@ def plan_waves(request: dict[str, Any]) -> dict[str, Any]:
                 streamed[phase].add(record, key)
             else:
                 ordered.append(record)
+    ordered, cycles = _without_cycles(ordered, free_terms)
     plan = phase_order(ordered)
+    plan.failures.extend(cycles)
     waves: list[WaveChunks] = []
     for number, wave in enumerate(plan.waves):
         parts = _Chunks(staging, ask.run_id, f"{wave.phase}-{number:03d}", ask.chunk_size)

@@ -9,16 +9,17 @@ not seen in the last ``min_complete_runs`` complete runs and older than ``retent
 from __future__ import annotations
 
 from collections.abc import Generator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import azure.durable_functions as df
 
 from activities.catalogs import catalog_policies
 from activities.deletion import delete_stale, find_stale
-from entities.manifest import ManifestBook
+from entities.catalog import CatalogState
+from entities.manifest import OPEN_FOR, ManifestBook
 from orchestrators.retries import ACTIVITY_RETRY
-from orchestrators.steps import stale_request
+from orchestrators.steps import close_journal, journal, stale_request
 from sync.contracts import (
     CatalogPoliciesRequest,
     CatalogPolicy,
@@ -63,6 +64,17 @@ def cleanup_pass(context: df.DurableOrchestrationContext) -> Any:
     return reports
 
 
+SYNC_RUNNING = "a sync of this catalog is running; its objects are not deleted until the next pass"
+
+
+def _running(registry: Any, now: datetime) -> bool:
+    """Whether the catalog's registry names a run in progress (the cleanup then leaves it alone: a run
+    frees objects by the manifest it read, which a deletion now would not reach). A run current for longer
+    than :data:`OPEN_FOR` was killed without finishing: it no longer blocks deletion."""
+    current = CatalogState.from_json(registry).current
+    return current is not None and now - current.started < OPEN_FOR
+
+
 def _report(
     catalog: str,
     status: str,
@@ -88,6 +100,8 @@ def _one_catalog(
     context: df.DurableOrchestrationContext, name: str, run_id: str, ask: CleanupRequest
 ) -> Generator[Any, Any, dict[str, Any]]:
     registry = yield context.call_entity(df.EntityId("catalog", name), "get")
+    if _running(registry, context.current_utc_datetime):
+        return _report(name, "skipped", "sync_running", SYNC_RUNNING, errors=[])
     book = ManifestBook.from_json((yield context.call_entity(df.EntityId("manifest", name), "get")))
     request = stale_request(name, run_id, context, registry, book, force=ask.force, plan_only=ask.dry_run)
     decision = StaleReport.model_validate(
@@ -98,10 +112,12 @@ def _one_catalog(
     if decision.ref and not decision.blocked and not ask.dry_run:
         context.set_custom_status({"phase": "delete", "catalog": name, "stale": decision.stale_count})
         if decision.journal_ref:  # write-ahead: a run that meets these objects again asks their state
-            yield context.call_entity(
-                df.EntityId("manifest", name),
-                "journal",
-                {"ref": decision.journal_ref, "now": context.current_utc_datetime.isoformat()},
+            yield from journal(context, name, decision.journal_ref)
+        again = yield context.call_entity(df.EntityId("catalog", name), "get")
+        if _running(again, context.current_utc_datetime):
+            close_journal(context, name, decision.journal_ref)  # a sync started meanwhile: next pass
+            return _report(
+                name, "skipped", "sync_running", SYNC_RUNNING, stale=decision.stale_count, errors=[]
             )
         outcome = DeleteStaleResult.model_validate(
             (
@@ -113,6 +129,7 @@ def _one_catalog(
             )
         )
         deleted, errors = outcome.deleted, outcome.errors
+        close_journal(context, name, decision.journal_ref)
     return _report(
         name,
         status,

@@ -16,7 +16,7 @@ import azure.durable_functions as df
 from activities.catalogs import cleanup_staging
 from activities.extract import decode_events, transform_page
 from orchestrators.retries import ACTIVITY_RETRY
-from orchestrators.steps import execute_markers, import_waves
+from orchestrators.steps import close_journal, execute_markers, import_waves
 from sync.contracts import (
     DecodedEvents,
     DecodeRequest,
@@ -71,10 +71,13 @@ def ingest_events(context: df.DurableOrchestrationContext) -> Any:
     tally.report(page.report)
     rejected = [page.rejected_ref] if page.rejected_ref else []
     deletions = [page.deletions_ref] if page.deletions_ref else []
-    yield from import_waves(context, scope, [page.items_ref], rejected, tally, deletions_refs=deletions)
+    done = yield from import_waves(
+        context, scope, [page.items_ref], rejected, tally, deletions_refs=deletions
+    )
     held = None
     if page.deletions_ref:  # guarded per batch: above max_delete_fraction they are held unless forced
         _, held = yield from execute_markers(context, scope, [page.deletions_ref], tally)
+    close_journal(context, ask.catalog, done.journal_ref)
     try:
         yield context.call_activity(cleanup_staging, StagingCleanup(run_id=ask.run_id).to_json())
     except Exception as exc:

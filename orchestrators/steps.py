@@ -36,13 +36,16 @@ from sync.summary import Tally, failure_text
 
 __all__ = [
     "PARALLEL_CHUNKS",
+    "close_journal",
     "complete_runs",
     "execute_markers",
     "free_path",
     "import_waves",
+    "journal",
     "publish_manifest",
     "read_manifest",
     "stale_request",
+    "unaccounted_refs",
 ]
 
 PARALLEL_CHUNKS = 8
@@ -72,7 +75,7 @@ def import_waves(
     """
     book = book or ManifestBook()
     base_ref = book.current.ref if book.current else None
-    touched_refs = [piece.ref for piece in book.unaccounted()]
+    touched_refs = unaccounted_refs(context, book)
     trusted = book.current is None or book.current.trusted
     free = free_path(scope, book)
     plan = WavePlan.model_validate(
@@ -96,12 +99,7 @@ def import_waves(
     )
     seq = None
     if plan.journal_ref:  # write-ahead: registered before the first sync state is touched
-        answer = yield context.call_entity(
-            _manifest(scope.catalog),
-            "journal",
-            {"ref": plan.journal_ref, "now": context.current_utc_datetime.isoformat()},
-        )
-        seq = int(answer["seq"])
+        seq = yield from journal(context, scope.catalog, plan.journal_ref)
     tally.errors_of(plan.order_failures, plan.order_failure_count)
     tally.unattributed += plan.unattributed
     for kind, count in plan.unchanged.items():
@@ -114,6 +112,7 @@ def import_waves(
         read_upto=book.last_seq,
         touched_refs=touched_refs,
         base_trusted=trusted,
+        generation=book.generation,
     )
     plan_refs: list[str] = []
     manifest_refs: list[str] = []
@@ -170,6 +169,29 @@ def import_waves(
     return done.model_copy(update={"plan_refs": plan_refs, "manifest_refs": manifest_refs})
 
 
+def unaccounted_refs(context: df.DurableOrchestrationContext, book: ManifestBook) -> list[str]:
+    """Journal pieces a run must treat as touching their keys: unaccounted, or their writer still at it."""
+    return [piece.ref for piece in book.unaccounted(context.current_utc_datetime)]
+
+
+def journal(context: df.DurableOrchestrationContext, catalog: str, ref: str) -> Generator[Any, Any, int]:
+    """Append a journal piece (a call: it is registered before the caller touches any sync state) and
+    delete the pieces an overflow dropped; returns its number."""
+    answer = yield context.call_entity(
+        _manifest(catalog), "journal", {"ref": ref, "now": context.current_utc_datetime.isoformat()}
+    )
+    if dropped := list(answer.get("dropped") or []):
+        yield context.call_activity(prune_state, PruneRequest(refs=dropped).to_json())
+    return int(answer["seq"])
+
+
+def close_journal(context: df.DurableOrchestrationContext, catalog: str, ref: str | None) -> None:
+    """The writer of a piece is done with its objects (a signal: ordered before the caller's later calls
+    to the entity)."""
+    if ref:
+        context.signal_entity(_manifest(catalog), "close", {"ref": ref})
+
+
 def read_manifest(
     context: df.DurableOrchestrationContext, scope: RunScope
 ) -> Generator[Any, Any, ManifestBook]:
@@ -192,9 +214,11 @@ def publish_manifest(
     tally: Tally,
     *,
     inventory: bool,
-) -> Generator[Any, Any, None]:
-    """Write the run's manifest and make it the catalog's; a manifest that cannot be written only means
-    the next run asks every sync state again."""
+) -> Generator[Any, Any, str | None]:
+    """Write the run's manifest and make it the catalog's. Returns why it was not published (None: it
+    was): then the next run asks every sync state again, and this run must not count for deletion, since
+    the presence of the objects it met without their sync state is recorded nowhere else."""
+    close_journal(context, scope.catalog, done.journal_ref)
     try:
         written = ManifestWritten.model_validate(
             (
@@ -219,13 +243,21 @@ def publish_manifest(
                 "run_id": scope.run_id,
                 "read_upto": done.read_upto,
                 "own": [done.journal_seq] if done.journal_seq else [],
+                "generation": done.generation,
                 "now": context.current_utc_datetime.isoformat(),
             },
         )
         if dropped := list(answer.get("dropped") or []):
             yield context.call_activity(prune_state, PruneRequest(refs=dropped).to_json())
     except Exception as exc:
-        tally.error(f"manifest not written (the next run asks every sync state): {failure_text(exc)}")
+        reason = f"manifest not written (the next run asks every sync state): {failure_text(exc)}"
+        tally.error(reason)
+        return reason
+    if not answer.get("accepted"):
+        reason = f"manifest not published ({answer.get('reason')}): the next run asks every sync state"
+        tally.error(reason)
+        return reason
+    return None
 
 
 def execute_markers(
@@ -280,7 +312,7 @@ def stale_request(
         complete_runs=complete_runs(registry),
         force=force,
         manifest_ref=book.current.ref if book.current else None,
-        journal_refs=[piece.ref for piece in book.unaccounted()],
+        journal_refs=unaccounted_refs(context, book),
         plan_only=plan_only,
     )
 

@@ -25,6 +25,7 @@ from orchestrators.steps import (
     publish_manifest,
     read_manifest,
     stale_request,
+    unaccounted_refs,
 )
 from sync.contracts import (
     PageRequest,
@@ -99,7 +100,7 @@ def sync_catalog(context: df.DurableOrchestrationContext) -> Any:
             run.deletes = yield from _plan_deletes(context, run, history)
         else:
             context.set_custom_status(run.progress("manifest"))
-            yield from publish_manifest(
+            run.unpublished = yield from publish_manifest(
                 context,
                 scope,
                 run.started.isoformat(),
@@ -124,7 +125,7 @@ def _extract(
     cursor: str | None = None
     free = free_path(run.scope, book)
     manifest_ref = book.current.ref if free and book.current else None
-    journal_refs = [piece.ref for piece in book.unaccounted()] if free else []
+    journal_refs = unaccounted_refs(context, book) if free else []
     context.set_custom_status(run.progress("extract", pages=0))
     while True:
         output = yield context.call_sub_orchestrator(

@@ -372,6 +372,7 @@ class Imported(Contract):
     read_upto: int = 0
     touched_refs: list[str] = Field(default_factory=list)
     base_trusted: bool = True
+    generation: int = 0
 
 
 class ManifestRequest(Contract):

@@ -110,6 +110,7 @@ def free_by_raw(entries: Iterable[Mapping[str, Any]], touched: set[str]) -> dict
         str(entry["raw"]): entry
         for entry in entries
         if entry.get("raw")
+        and entry.get("kind") != "glossary_term"  # terms are ordered (parent cycles) from their records
         and entry.get("fingerprint") is not None
         and entry.get("guid")
         and str(entry["key"]) not in touched
@@ -207,7 +208,9 @@ def draft_manifest(
     """
     draft = ManifestDraft({str(e["key"]): dict(e) if trust_base else suspect(e) for e in base})
     for key in free:
-        draft.entries[key] = {**draft.entries[key], "seen": seen}
+        if key in draft.entries:  # (a base lost since the plan: its objects are rebuilt from their states)
+            draft.entries[key] = {**draft.entries[key], "seen": seen}
+    markers = []
     for record in own:
         key = str(record["key"])
         known = draft.entries.get(key) or {
@@ -219,8 +222,12 @@ def draft_manifest(
             "seen": None,
         }
         draft.entries[key] = {**suspect(known), "seen": seen if record.get("seen") else known.get("seen")}
+        if not record.get("seen"):
+            markers.append(key)
     for entry in parts:
         draft.entries[str(entry["key"])] = {**entry, "seen": seen}
+    for key in markers:  # written, then deleted by a marker of the same run: its state is gone
+        draft.entries[key] = suspect(draft.entries[key])
     for key in touched_by_others:
         known = draft.entries.get(key) or {"key": key, "guid": None, "identity": None, "seen": None}
         draft.entries[key] = suspect(known)

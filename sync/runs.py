@@ -43,6 +43,7 @@ class RunBook:
     deletes: StaleReport | None = None
     deletes_held: MarkerHold | None = None
     failed: bool = False
+    unpublished: str | None = None  # why the run's manifest was not published (then it cannot count)
 
     def add_segment(self, segment: SegmentResult) -> None:
         self.pages += segment.pages
@@ -72,7 +73,11 @@ class RunBook:
             last_complete_seen=self.baseline,
             run_failed=self.failed,
         )
-        return run_completeness(policy, facts, accept_shrink=accept_shrink)
+        verdict = run_completeness(policy, facts, accept_shrink=accept_shrink)
+        if self.unpublished and verdict.complete:
+            note = "its manifest was not published: the objects it met unchanged are recorded nowhere"
+            return RunVerdict(False, [*verdict.held, self.unpublished], verdict.accepted, note)
+        return verdict
 
     def record(self, verdict: RunVerdict, ended: datetime) -> dict[str, Any]:
         """The ``catalog`` entity's ``run_finished`` payload."""

@@ -34,6 +34,8 @@ def test_a_published_manifest_drops_what_it_read_and_keeps_what_it_did_not() -> 
     book = m.ManifestBook()
     for name in ("read", "own", "late"):
         book, _ = _do(book, "journal", {"ref": f"state.c/journal/{name}.jsonl"})
+    for name in ("read", "own"):
+        book, _ = _do(book, "close", {"ref": f"state.c/journal/{name}.jsonl"})
     book, answer = _do(
         book, "publish", {"ref": "state.c/manifests/r1.jsonl.gz", "run_id": "r1", "read_upto": 1, "own": [2]}
     )
@@ -43,12 +45,23 @@ def test_a_published_manifest_drops_what_it_read_and_keeps_what_it_did_not() -> 
         book, "publish", {"ref": "state.c/manifests/r2.jsonl.gz", "run_id": "r2", "read_upto": 3}
     )
     assert answer["accepted"]
-    assert set(answer["dropped"]) == {
-        "state.c/journal/own.jsonl",
-        "state.c/journal/late.jsonl",
-        "state.c/manifests/r1.jsonl.gz",
-    }
-    assert book.journal == () and book.unaccounted() == []
+    assert set(answer["dropped"]) == {"state.c/journal/own.jsonl", "state.c/manifests/r1.jsonl.gz"}
+    assert [p.ref for p in book.journal] == ["state.c/journal/late.jsonl"], "its writer is not done yet"
+    assert book.unaccounted() == [] and [p.ref for p in book.unaccounted(NOW)] == [
+        "state.c/journal/late.jsonl"
+    ]
+    book, _ = _do(book, "close", {"ref": "state.c/journal/late.jsonl"})
+    assert book.unaccounted(NOW) == []
+
+
+def test_an_open_piece_older_than_any_lease_counts_as_done() -> None:
+    book, _ = _do(
+        m.ManifestBook(), "journal", {"ref": "state.c/journal/crashed.jsonl", "now": "2025-12-30T00:00:00Z"}
+    )
+    book, answer = _do(
+        book, "publish", {"ref": "state.c/manifests/r.jsonl.gz", "run_id": "r", "read_upto": 1}
+    )
+    assert answer["dropped"] == ["state.c/journal/crashed.jsonl"] and book.journal == ()
 
 
 def test_a_manifest_planned_before_the_current_one_is_refused() -> None:

@@ -75,8 +75,8 @@ MANIFEST_BOOK = {
         "at": START_ISO,
     },
     "journal": [
-        {"seq": 1, "ref": "state.a/journal/old.jsonl", "at": START_ISO},
-        {"seq": 2, "ref": "state.a/journal/r1.jsonl", "at": START_ISO},
+        {"seq": 1, "ref": "state.a/journal/old.jsonl", "at": START_ISO, "done": True},
+        {"seq": 2, "ref": "state.a/journal/r1.jsonl", "at": START_ISO, "done": True},
         {"seq": 3, "ref": "state.a/journal/push.jsonl", "at": START_ISO},
     ],
     "next_seq": 4,
@@ -130,7 +130,9 @@ def test_a_cleanup_pass_goes_on_past_a_failing_catalog_and_a_blocked_one() -> No
         "manifest.get",
         "find_stale",
         "manifest.journal",
+        "catalog.get",
         "delete_stale",
+        "manifest.close",
         "catalog.get",
         "manifest.get",
         "find_stale",
@@ -175,3 +177,41 @@ def test_a_failed_pass_is_reported_and_the_loop_goes_on() -> None:
     run = drive(cleanup, {}, answer)
     assert "host restarting" in run.context.statuses[-1]["error"]
     assert run.context.continued_as_new == {"interval_minutes": 60}
+
+
+def test_a_cleanup_leaves_a_catalog_alone_while_its_sync_runs() -> None:
+    """A running pull frees objects by the manifest it read: deleting one now would not reach it."""
+
+    class Running(Cleanup):
+        def __init__(self, started_before_check: bool) -> None:
+            super().__init__()
+            self.started_before_check, self.gets = started_before_check, 0
+
+        def __call__(self, call: Call) -> Any:
+            if call.name == "catalog" and call.operation == "get":
+                self.gets += 1
+                running = self.started_before_check or self.gets > 1
+                current = {"run_id": "r9", "started": START_ISO} if running else None
+                return {"complete_runs": [], "current": current}
+            return super().__call__(call)
+
+    before = drive(cleanup_pass, {"catalog": "a"}, Running(started_before_check=True))
+    assert before.output[0]["status"] == "skipped" and "find_stale" not in before.names()
+    meanwhile = drive(cleanup_pass, {"catalog": "a"}, Running(started_before_check=False))
+    assert meanwhile.output[0]["status"] == "skipped" and "delete_stale" not in meanwhile.names()
+    assert meanwhile.of("manifest", "close"), "its journal piece is closed, nothing was deleted"
+
+
+def test_a_pushed_batch_closes_its_journal_piece_when_done() -> None:
+    def answer(call: Call) -> Any:
+        if call.name == "plan_waves":
+            return {**_push(call), "journal_ref": "state.shop/journal/ingest-1.jsonl"}
+        if call.name == "manifest" and call.operation == "journal":
+            return {"seq": 4}
+        return _push(call, deletions=True)
+
+    run = drive(ingest_events, BATCH, answer)
+    names = run.names()
+    assert names.index("manifest.journal") < names.index("upsert_chunk") < names.index("delete_objects")
+    assert names.index("delete_objects") < names.index("manifest.close")
+    assert run.of("manifest", "close")[0].input == {"ref": "state.shop/journal/ingest-1.jsonl"}

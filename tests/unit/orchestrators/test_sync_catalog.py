@@ -115,6 +115,7 @@ def test_a_run_extracts_imports_records_and_cleans_up_in_that_order() -> None:
         "manifest.journal",
         "upsert_chunk",
         "catalog.get",
+        "manifest.close",
         "write_manifest",
         "manifest.publish",
         "prune_state",
@@ -146,7 +147,7 @@ BOOK: dict[str, Any] = {
         "at": "2025-12-31T00:05:00+00:00",
     },
     "journal": [
-        {"seq": 3, "ref": "state.shop/journal/r1.jsonl", "at": "2025-12-31T00:01:00+00:00"},
+        {"seq": 3, "ref": "state.shop/journal/r1.jsonl", "at": "2025-12-31T00:01:00+00:00", "done": True},
         {"seq": 4, "ref": "state.shop/journal/push.jsonl", "at": "2025-12-31T00:06:00+00:00"},
     ],
     "next_seq": 5,
@@ -305,3 +306,27 @@ def test_a_source_error_fails_the_segment_before_any_transform() -> None:
     run = drive(extract_segment, {"catalog": "shop", "run_id": "r", "first_page": 0}, _pages(5, error_on=1))
     assert run.error is not None and "source incomplete: data/b.jsonl" in str(run.error)
     assert "transform_page" not in run.names()
+
+
+@pytest.mark.parametrize(
+    ("failing", "answer"),
+    [("write_manifest", None), (None, {"accepted": False, "reason": "forgotten", "dropped": []})],
+    ids=["not-written", "refused"],
+)
+def test_a_run_whose_manifest_is_not_published_does_not_count_for_deletion(
+    failing: str | None, answer: dict[str, Any] | None
+) -> None:
+    """Its objects met unchanged are recorded nowhere else: counting it would make them look stale."""
+    world = World()
+    world.book = BOOK
+    if failing:
+        world.failing[failing] = "staging down"
+
+    def answers(call: Call) -> Any:
+        if answer is not None and call.name == "manifest" and call.operation == "publish":
+            return answer
+        return world(call)
+
+    out = drive(sync_catalog, REQUEST, answers).output
+    assert out["status"] == "completed" and out["complete_for_deletion"] is False
+    assert any(h.startswith("manifest not") for h in out["held"]), out["held"]
