@@ -176,15 +176,29 @@ def _history(data_dir: Path, replaced: str = "") -> dict[str, int]:
     }
 
 
+def _write_source(folder: Path, assets: int, columns: int) -> int:
+    """Write the catalog's pivot files in a child process (the app's peak RSS must not count the
+    generator's copy of the tables); returns how many objects they hold."""
+    code = (
+        "import sys; from tests.e2e.dataset import catalog_items, write; "
+        "n = int(sys.argv[2]); "
+        "items = catalog_items('bench', n, columns=int(sys.argv[3]), processes=n // 20); "
+        "write(__import__('pathlib').Path(sys.argv[1]), items, files=4); print(len(items))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(folder), str(assets), str(columns)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    return int(done.stdout.strip().splitlines()[-1])
+
+
 def run_sync(url: str, assets: int, columns: int) -> tuple[int, list[dict[str, Any]]]:
     """A first sync and an unchanged re-sync of the same tables through the app; returns (objects, phases)."""
-    from tests.e2e.dataset import catalog_items, write
-
     root = Path(tempfile.mkdtemp(prefix="bench-compare-"))
-    items = catalog_items("bench", assets, columns=columns, processes=assets // 20)
-    write(root / "bench", items, files=4)
-    objects = len(items)
-    del items  # the source is on disk now: the app's peak RSS must not count the generator's copy
+    objects = _write_source(root / "bench", assets, columns)
     catalogs = root / "catalogs.yaml"
     catalogs.write_text(
         "catalogs:\n  - name: bench\n    connector: pivotfile\n    schedule: null\n"
