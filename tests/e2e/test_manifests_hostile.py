@@ -1,5 +1,5 @@
-"""Review of manifests end to end: holes found by an adversarial reading (each test fails on the current
-code; the lead fixes)."""
+"""Manifests end to end under hostile conditions: an adversarial review's holes, each a test that failed
+before its fix (concurrent pushes and cleanups, unwritten or lost manifests, markers, slow writers)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,9 @@ from localdev.purview.testing import pyapacheatlas_client
 from localdev.session import LocalApp
 from tests.e2e.conftest import source_dir, sync
 from tests.e2e.dataset import catalog_items, table, write
+from tests.e2e.test_manifests import _state
 
 CATALOG = "e2e-manifest"  # mode both, pages of 50 lines, deletion: K=1, retention 0, fraction 1.0
-
-
-def _state(app: LocalApp, kind: str, external_id: str) -> dict[str, Any] | None:
-    response = app.get(f"catalogs/{CATALOG}/objects/{kind}/{external_id}")
-    return response.json() if response.status_code == 200 else None
 
 
 def _in_purview(app: LocalApp, number: int) -> bool:

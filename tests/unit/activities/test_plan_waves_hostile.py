@@ -1,5 +1,5 @@
-"""Review of ``plan_waves`` on real local staging: holes found by an adversarial reading (each test fails on
-the current code; the lead fixes)."""
+"""``plan_waves`` on real local staging under hostile input: an adversarial review's holes, each a test that
+failed before its fix."""
 
 from __future__ import annotations
 
@@ -9,27 +9,18 @@ from typing import Any
 
 import pytest
 
-from activities import resources
 from activities.extract import key_of_record
 from activities.plan import plan_waves
 from sync.manifest import state_area
+from tests.unit.activities.batches import local_catalog
 
 CATALOG = "plan"
 
 
 @pytest.fixture
 def staging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    catalogs = tmp_path / "catalogs.yaml"
-    catalogs.write_text(
-        f"catalogs:\n  - name: {CATALOG}\n    connector: pivotfile\n    schedule: null\n"
-        "    source: {files: ['data/*.jsonl']}\n"
-    )
-    monkeypatch.setenv("CATALOGS_FILE", str(catalogs))
-    monkeypatch.setenv("STAGING_BACKEND", "local")
-    monkeypatch.setenv("STAGING_DIR", str(tmp_path / "staging"))
-    resources.reset()
-    yield resources.staging()
-    resources.reset()
+    with local_catalog(tmp_path, monkeypatch, CATALOG) as staged:
+        yield staged
 
 
 def _term(external_id: str, parent: str | None = None) -> dict[str, Any]:

@@ -10,28 +10,18 @@ from typing import Any
 
 import pytest
 
-from activities import resources
 from activities.extract import transform_page
 from activities.plan import plan_waves
 from sync.manifest import state_area
-from tests.unit.activities.batches import table
+from tests.unit.activities.batches import local_catalog, table
 
 CATALOG = "tp"
 
 
 @pytest.fixture
 def staging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    catalogs = tmp_path / "catalogs.yaml"
-    catalogs.write_text(
-        f"catalogs:\n  - name: {CATALOG}\n    connector: pivotfile\n    schedule: null\n"
-        "    source: {files: ['data/*.jsonl']}\n"
-    )
-    monkeypatch.setenv("CATALOGS_FILE", str(catalogs))
-    monkeypatch.setenv("STAGING_BACKEND", "local")
-    monkeypatch.setenv("STAGING_DIR", str(tmp_path / "staging"))
-    resources.reset()
-    yield resources.staging()
-    resources.reset()
+    with local_catalog(tmp_path, monkeypatch, CATALOG) as staged:
+        yield staged
 
 
 def _raw(staging: Any, run_id: str, items: list[dict[str, Any]]) -> str:

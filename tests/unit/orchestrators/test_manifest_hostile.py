@@ -1,5 +1,5 @@
-"""Review of the orchestrators' manifest steps without a host: holes found by an adversarial reading (each
-test fails on the current code; the lead fixes)."""
+"""The orchestrators' manifest steps without a host, under hostile conditions: an adversarial review's
+holes, each a test that failed before its fix."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Review of the pure manifest rules: holes found by an adversarial reading (each test fails on the current
-code; the lead fixes)."""
+"""The pure manifest rules under hostile input: an adversarial review's holes, each a test that failed
+before its fix."""
 
 from __future__ import annotations
 
