@@ -8,15 +8,8 @@ from typing import Any
 from orchestrators.ingest_events import ingest_events
 from sync.summary import Tally
 from tests.unit.orchestrators.harness import Call, drive
+from tests.unit.orchestrators.test_ingest_and_cleanup import BATCH
 
-OPTIONS = {
-    "chunk_size": 100,
-    "batch_items": 50,
-    "lease_seconds": 900,
-    "busy_retries": 0,
-    "busy_delay_seconds": 5,
-}
-BATCH = {"catalog": "shop", "run_id": "ingest-1", "ref": "ingest-1/events/000000.jsonl", "options": OPTIONS}
 DROPPED = [f"state.shop/journal/ingest-{n}.jsonl" for n in range(2000)]
 
 
