@@ -175,7 +175,7 @@ def transform_page(request: dict[str, Any]) -> dict[str, Any]:
     ).to_json()
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=1)
 def _free_records(manifest_ref: str, journal_refs: tuple[str, ...]) -> dict[str, Mapping[str, Any]]:
     """The run's manifest entries by raw digest (:func:`free_by_raw`), read once per worker; nothing when
     the manifest or a journal piece cannot be read (``plan_waves`` then asks every sync state too)."""

@@ -86,9 +86,11 @@ def chunk_keys(request: dict[str, Any]) -> list[dict[str, Any]]:
     return keys
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=2)
 def _index(ref: str | None) -> dict[str, dict[str, Any]]:
-    """A staged index by ref (immutable once written, so caching per worker is safe)."""
+    """A staged index by ref (immutable once written, so caching per worker is safe). Two at once: a batch
+    reads the run's asset index and the current wave's guid index; both grow with the catalog, so older
+    ones must not stay in memory."""
     if ref is None:
         return {}
     value = resources.staging().get_json(ref)
