@@ -187,6 +187,11 @@ def _free_records(manifest_ref: str, journal_refs: tuple[str, ...]) -> dict[str,
         return {}
 
 
+def release_free_records() -> None:
+    """Drop the cached manifest map: the run's pages are transformed once ``plan_waves`` starts."""
+    _free_records.cache_clear()
+
+
 def _stubs(
     unchanged: list[Mapping[str, Any]], catalog: str, page: PageItems
 ) -> list[tuple[dict[str, Any], dict[str, Any]]]:

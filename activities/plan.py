@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import azure.durable_functions as df
 
 from activities import resources
-from activities.extract import key_of_record, keys_ref_of
+from activities.extract import key_of_record, keys_ref_of, release_free_records
 from entities.keys import encode_key
 from staging import RefNotFoundError, Staging
 from sync.contracts import ChunkRef, PlanRequest, WaveChunks, WavePlan
@@ -62,20 +63,18 @@ class _Chunks:
         self.items, self.keys = [], []
 
 
-def _page_keys(staging: Staging, items_ref: str) -> list[dict[str, Any]]:
-    """The keys ``transform_page`` staged for a page (computed here for a page staged without them)."""
+def _page_keys(staging: Staging, items_ref: str) -> Iterator[dict[str, Any]]:
+    """The keys ``transform_page`` staged for a page, streamed (computed here for a page without them)."""
     try:
-        return list(staging.iter_jsonl(keys_ref_of(items_ref)))
+        return staging.iter_jsonl(keys_ref_of(items_ref))
     except RefNotFoundError:
-        return [key_of_record(record) for record in staging.iter_jsonl(items_ref)]
+        return (key_of_record(record) for record in staging.iter_jsonl(items_ref))
 
 
-def _latest(
-    staging: Staging, items_refs: list[str]
-) -> tuple[dict[Ident, tuple[int, int]], dict[Ident, dict[str, Any]], list[str]]:
-    """First pass: where each object is last mentioned, its key, and the objects on several pages."""
+def _latest(staging: Staging, items_refs: list[str]) -> tuple[dict[Ident, tuple[int, int]], list[str]]:
+    """First pass: where each object is last mentioned, and the objects on several pages (only positions
+    are kept: the keys are streamed again with their items)."""
     where: dict[Ident, tuple[int, int]] = {}
-    keys: dict[Ident, dict[str, Any]] = {}
     duplicates: list[str] = []
     for page, ref in enumerate(items_refs):
         for position, key in enumerate(_page_keys(staging, ref)):
@@ -83,8 +82,7 @@ def _latest(
             if ident in where:
                 duplicates.append(f"{ident[0]} {ident[1]}: appears on several pages; the last one is used")
             where[ident] = (page, position)
-            keys[ident] = key
-    return where, keys, duplicates
+    return where, duplicates
 
 
 def _base(staging: Staging, ask: PlanRequest) -> tuple[dict[str, dict[str, Any]], set[str]]:
@@ -132,9 +130,11 @@ def plan_waves(request: dict[str, Any]) -> dict[str, Any]:
     """:class:`PlanRequest` → :class:`WavePlan`: the waves of chunks, the run's asset index, the free
     objects' guid index and counts, and the run's journal piece (staged in the catalog's state area)."""
     ask = PlanRequest.model_validate(request)
+    release_free_records()
     staging = resources.staging()
     base, touched = _base(staging, ask)
-    where, keys, duplicates = _latest(staging, ask.items_refs)
+    where, duplicates = _latest(staging, ask.items_refs)
+    keys: dict[Ident, dict[str, Any]] = {}  # of the classifications and terms ordered at the end
     streamed = {
         phase: _Chunks(staging, ask.run_id, str(phase), ask.chunk_size)
         for phase in (Phase.ASSETS, Phase.PROCESSES)
@@ -145,11 +145,11 @@ def plan_waves(request: dict[str, Any]) -> dict[str, Any]:
     free: list[dict[str, Any]] = []
     journal: list[dict[str, Any]] = []
     for page, ref in enumerate(ask.items_refs):
-        for position, record in enumerate(staging.iter_jsonl(ref)):
+        pairs = zip(staging.iter_jsonl(ref), _page_keys(staging, ref), strict=True)
+        for position, (record, key) in enumerate(pairs):
             ident = (record["kind"], record["external_id"])
             if where.get(ident) != (page, position):
                 continue
-            key = keys[ident]
             if record["kind"] == "asset":
                 assets[record["external_id"]] = {
                     "type_name": record["type_name"],
@@ -178,6 +178,7 @@ def plan_waves(request: dict[str, Any]) -> dict[str, Any]:
                 streamed[phase].add(record, key)
             else:
                 ordered.append(record)
+                keys[ident] = key
     ordered, cycles = _without_cycles(ordered, free_terms)
     plan = phase_order(ordered)
     plan.failures.extend(cycles)
