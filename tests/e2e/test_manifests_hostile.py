@@ -35,6 +35,23 @@ def _with_marker(items: list[dict[str, Any]], external_id: str) -> None:
     (source_dir(CATALOG) / "zz-markers.jsonl").write_text(json.dumps(marker) + "\n")
 
 
+def _pull_held_in_extract(app: LocalApp, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, threading.Event]:
+    """Start a pull and hold it inside its extract (after it read the manifest) until ``release`` is set."""
+    entered, release = threading.Event(), threading.Event()
+    real = PivotFileConnector.extract
+
+    def held(self: PivotFileConnector, cursor: str | None, **kwargs: Any) -> Any:
+        entered.set()
+        release.wait(120)
+        return real(self, cursor, **kwargs)
+
+    monkeypatch.setattr(PivotFileConnector, "extract", held)
+    started = app.post(f"catalogs/{CATALOG}/sync")
+    assert started.status_code == 202, started.text
+    assert entered.wait(60), "the pull never reached its extract"
+    return started, release
+
+
 def test_an_object_created_and_delete_marked_in_one_run_is_recreated_when_the_source_lists_it_again(
     app: LocalApp,
 ) -> None:
@@ -71,19 +88,8 @@ def test_a_cleanup_during_a_pull_does_not_delete_what_the_pull_frees(
     sync(app, CATALOG)
     write(source_dir(CATALOG), items)
 
-    entered, release = threading.Event(), threading.Event()
-    real = PivotFileConnector.extract
-
-    def held(self: PivotFileConnector, cursor: str | None, **kwargs: Any) -> Any:
-        entered.set()
-        release.wait(120)
-        return real(self, cursor, **kwargs)
-
-    monkeypatch.setattr(PivotFileConnector, "extract", held)
-    started = app.post(f"catalogs/{CATALOG}/sync")
-    assert started.status_code == 202, started.text
+    started, release = _pull_held_in_extract(app, monkeypatch)
     try:
-        assert entered.wait(60), "the pull never reached its extract"
         report = app.start_and_wait("cleanup", params={"catalog": CATALOG}, timeout=120)["output"][0]
         # the pass leaves the catalog alone while its sync runs (it deleted tbl5 before the fix)
         assert (report["status"], report["reason"], report["deleted"]) == ("skipped", "sync_running", 0), (
@@ -215,19 +221,8 @@ def test_a_burst_of_pushes_during_a_pull_does_not_make_the_pull_s_free_objects_s
     write(source_dir(CATALOG), items)
     sync(app, CATALOG)
 
-    entered, release = threading.Event(), threading.Event()
-    real = PivotFileConnector.extract
-
-    def held(self: PivotFileConnector, cursor: str | None, **kwargs: Any) -> Any:
-        entered.set()
-        release.wait(120)
-        return real(self, cursor, **kwargs)
-
-    monkeypatch.setattr(PivotFileConnector, "extract", held)
-    started = app.post(f"catalogs/{CATALOG}/sync")
-    assert started.status_code == 202, started.text
+    started, release = _pull_held_in_extract(app, monkeypatch)
     try:
-        assert entered.wait(60), "the pull never reached its extract"
         for number in (3, 4):
             pushed = next(dict(i) for i in items if i["external_id"] == f"tbl{number}")
             pushed["description"] = "Pushed by a producer."
